@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The one BPF object of netrace: every applet's programs.  Each applet
+ * turns on only its own programs (named with its prefix) for the attach
+ * strategy chosen at run time.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+#include "netrace.h"
+
+#include "common.bpf.h"
+#include "tcpconnect.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

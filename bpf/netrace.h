@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records shared by the BPF programs and user space: fixed-width types
+ * only, so both compilers lay them out the same way.
+ */
+#ifndef NETRACE_H
+#define NETRACE_H
+
+#define NR_TASK_COMM_LEN	16
+#define NR_MAX_PORTS		64
+
+enum nr_event_type {
+	NR_EV_CONNECT = 1,
+	NR_EV_ACCEPT = 2,
+};
+
+union nr_addr {
+	__u32 v4;
+	__u8 v6[16];
+};
+
+/* One TCP connection: a connect() attempt or an accept(). */
+struct nr_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u32 pid;		/* thread group id */
+	__u32 tid;
+	__u32 uid;
+	__u16 family;		/* AF_INET or AF_INET6, as reported */
+	__u16 lport;		/* host order */
+	__u16 rport;		/* host order */
+	__u8 type;		/* enum nr_event_type */
+	__u8 pad;
+	char comm[NR_TASK_COMM_LEN];
+	union nr_addr laddr;
+	union nr_addr raddr;
+};
+
+/* tcpconnect -c: counted in the kernel, per (family, saddr, daddr, dport). */
+struct nr_count_key {
+	union nr_addr saddr;
+	union nr_addr daddr;
+	__u16 family;
+	__u16 dport;		/* host order */
+	__u32 pad;
+};
+
+/* Indexes into the per-CPU "stats" array. */
+enum nr_stat {
+	NR_STAT_LOST,		/* events the buffer had no room for */
+	NR_STAT_MAX,
+};
+
+#endif

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* tcpconnect: trace active TCP connection attempts, as BCC's tcpconnect. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "format.h"
+#include "log.h"
+#include "netrace.skel.h"
+#include "tracer.h"
+
+enum { C_TIME, C_UID, C_PID, C_COMM, C_IP, C_SADDR, C_LPORT, C_DADDR,
+       C_DPORT, C__N };
+
+static const struct column columns[C__N] = {
+	[C_TIME]  = { "TIME(s)", "time_s", COL_SECS, 9 },
+	[C_UID]   = { "UID", "uid", COL_INT, 6 },
+	[C_PID]   = { "PID", "pid", COL_INT, 7 },
+	[C_COMM]  = { "COMM", "comm", COL_STR, 12, 12 },
+	[C_IP]    = { "IP", "ip", COL_INT, 2 },
+	[C_SADDR] = { "SADDR", "saddr", COL_STR, 16 },
+	[C_LPORT] = { "LPORT", "lport", COL_INT, 6 },
+	[C_DADDR] = { "DADDR", "daddr", COL_STR, 16 },
+	[C_DPORT] = { "DPORT", "dport", COL_INT, 6 },
+};
+
+enum { K_IP, K_LADDR, K_RADDR, K_RPORT, K_CONNECTS, K__N };
+
+static const struct column count_columns[K__N] = {
+	[K_IP]       = { "IP", "ip", COL_INT, 2 },
+	[K_LADDR]    = { "LADDR", "laddr", COL_STR, 25 },
+	[K_RADDR]    = { "RADDR", "raddr", COL_STR, 25 },
+	[K_RPORT]    = { "RPORT", "rport", COL_INT, 20 },
+	[K_CONNECTS] = { "CONNECTS", "connects", COL_INT, 10 },
+};
+
+struct tc_ctx {
+	const struct nr_opts *o;
+	struct fmt fmt;
+	__u64 first_ts;
+};
+
+static int tc_configure(struct netrace_bpf *skel, void *ctx)
+{
+	return 0;
+}
+
+static int tc_ready(void *ctx)
+{
+	struct tc_ctx *c = ctx;
+
+	/* JSON keeps stdout for objects: the banner goes to stderr. */
+	fputs("Tracing connect ... Hit Ctrl-C to end\n",
+	      c->o->json ? stderr : stdout);
+	if (c->o->count)
+		return 0;
+	return fmt_header(&c->fmt);
+}
+
+static int tc_event(void *ctx, const struct nr_event *e)
+{
+	struct tc_ctx *c = ctx;
+	char saddr[64], daddr[64];
+	union cell v[C__N];
+
+	if (!c->first_ts)
+		c->first_ts = e->ts_ns;
+	v[C_TIME].ns = e->ts_ns - c->first_ts;
+	v[C_UID].i = e->uid;
+	v[C_PID].i = e->pid;
+	v[C_COMM].s = e->comm;
+	v[C_IP].i = e->family == AF_INET6 ? 6 : 4;
+	v[C_SADDR].s = fmt_addr(saddr, sizeof(saddr), e->family, &e->laddr);
+	v[C_LPORT].i = e->lport;
+	v[C_DADDR].s = fmt_addr(daddr, sizeof(daddr), e->family, &e->raddr);
+	v[C_DPORT].i = e->rport;
+	return fmt_row(&c->fmt, v);
+}
+
+struct count_row {
+	struct nr_count_key k;
+	__u64 n;
+};
+
+/* BCC prints the IPv4 table, then IPv6, each by count descending. */
+static int count_cmp(const void *a, const void *b)
+{
+	const struct count_row *x = a, *y = b;
+
+	if (x->k.family != y->k.family)
+		return x->k.family == AF_INET ? -1 : 1;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
+static int read_counts(int fd, struct count_row **rows, size_t *n)
+{
+	struct nr_count_key key, *prev = NULL;
+	size_t cap = 0;
+
+	*rows = NULL;
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (*n == cap) {
+			struct count_row *r;
+
+			cap = cap ? 2 * cap : 64;
+			r = realloc(*rows, cap * sizeof(**rows));
+			if (!r)
+				return -1;
+			*rows = r;
+		}
+		(*rows)[*n].k = key;
+		if (!bpf_map_lookup_elem(fd, &key, &(*rows)[*n].n))
+			(*n)++;
+		prev = &key;
+	}
+	return 0;
+}
+
+static int tc_finish(struct netrace_bpf *skel, void *ctx)
+{
+	struct tc_ctx *c = ctx;
+	struct count_row *rows;
+	struct fmt f;
+	size_t n, i;
+	int ret = 0;
+
+	if (!c->o->count)
+		return 0;
+	if (read_counts(bpf_map__fd(skel->maps.tc_counts), &rows, &n)) {
+		nr_err("reading the connection counts: out of memory");
+		free(rows);
+		return 0;
+	}
+	qsort(rows, n, sizeof(*rows), count_cmp);
+	fmt_init(&f, stdout, c->o->json, count_columns, K__N);
+	f.text_mask &= ~(1U << K_IP);
+	if (!c->o->json && (fputs("\n", stdout) == EOF || fmt_header(&f)))
+		ret = -1;
+	for (i = 0; i < n && !ret; i++) {
+		struct count_row *r = &rows[i];
+		char laddr[64], raddr[64];
+		union cell v[K__N];
+
+		v[K_IP].i = r->k.family == AF_INET6 ? 6 : 4;
+		v[K_LADDR].s = fmt_addr(laddr, sizeof(laddr), r->k.family,
+					&r->k.saddr);
+		v[K_RADDR].s = fmt_addr(raddr, sizeof(raddr), r->k.family,
+					&r->k.daddr);
+		v[K_RPORT].i = r->k.dport;
+		v[K_CONNECTS].i = r->n;
+		ret = fmt_row(&f, v);
+	}
+	free(rows);
+	return ret;
+}
+
+static const struct tracer tcpconnect_tracer = {
+	.prefix = "tc_",
+	.configure = tc_configure,
+	.ready = tc_ready,
+	.event = tc_event,
+	.finish = tc_finish,
+};
+
+static int tcpconnect_main(const struct applet *a, int argc, char **argv)
+{
+	static const char *const srcs[] = {
+		nr_src_netrace_h, nr_src_common, nr_src_tcpconnect, NULL,
+	};
+	struct tc_ctx c = {};
+	struct nr_opts o;
+	int ret;
+
+	ret = nr_parse_opts(a, argc, argv, &o);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (o.ebpf)
+		return tracer_print_source(srcs);
+	c.o = &o;
+	fmt_init(&c.fmt, stdout, o.json, columns, C__N);
+	if (!o.timestamp)
+		c.fmt.text_mask &= ~(1U << C_TIME);
+	if (!o.print_uid)
+		c.fmt.text_mask &= ~(1U << C_UID);
+	if (!o.lport)
+		c.fmt.text_mask &= ~(1U << C_LPORT);
+	/* BCC ends every row with " " and the (here empty) DNS column. */
+	c.fmt.row_suffix = " ";
+	return tracer_run(&tcpconnect_tracer, &o, &c);
+}
+
+const struct applet applet_tcpconnect = {
+	.name = "tcpconnect",
+	.summary = "Trace TCP connects",
+	.main = tcpconnect_main,
+	.opts = OPTBIT(OPT_TIMESTAMP) | OPTBIT(OPT_PID) | OPTBIT(OPT_PORT) |
+		OPTBIT(OPT_IPV4) | OPTBIT(OPT_IPV6) | OPTBIT(OPT_LPORT) |
+		OPTBIT(OPT_PRINT_UID) | OPTBIT(OPT_UID) | OPTBIT(OPT_COUNT) |
+		OPTBIT(OPT_CGROUPMAP) | OPTBIT(OPT_MNTNSMAP) | OPTBIT(OPT_JSON) |
+		OPTBIT(OPT_ATTACH) | OPTBIT(OPT_BUFFER) | OPTBIT(OPT_EBPF) |
+		OPTBIT(OPT_VERBOSE),
+	.examples =
+		"    tcpconnect           # trace all TCP connect()s\n"
+		"    tcpconnect -t        # include timestamps\n"
+		"    tcpconnect -p 181    # only trace PID 181\n"
+		"    tcpconnect -P 80     # only trace port 80\n"
+		"    tcpconnect -P 80,81  # only trace port 80 and 81\n"
+		"    tcpconnect -4        # only trace IPv4 family\n"
+		"    tcpconnect -6        # only trace IPv6 family\n"
+		"    tcpconnect -U        # include UID\n"
+		"    tcpconnect -u 1000   # only trace UID 1000\n"
+		"    tcpconnect -c        # count connects per src ip and dest ip/port\n"
+		"    tcpconnect -L        # include LPORT while printing outputs\n"
+		"    tcpconnect -j        # one JSON object per connect\n"
+		"    tcpconnect --cgroupmap mappath  # only trace cgroups in this BPF map\n"
+		"    tcpconnect --mntnsmap mappath   # only trace mount namespaces in the map\n",
+	.notes =
+		"An event is a connection attempt whose SYN was sent, refused or not.\n"
+		"Where the kernel has neither fentry nor kprobes (tracepoint strategy),\n"
+		"a blocking connect() that gets no answer at all is shown when it ends.\n",
+};

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Rows are built in a stack buffer with hand-rolled integer and padding
+ * code and written with one fwrite(): printf() per column was the cost
+ * that mattered at hundreds of thousands of rows a second.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "format.h"
+
+#define ROW_MAX		4096
+
+struct buf {
+	char *p;
+	size_t n;
+	size_t pos;
+	bool full;
+};
+
+static void put(struct buf *b, const char *s, size_t len)
+{
+	if (b->pos + len >= b->n) {
+		b->full = true;
+		len = b->pos < b->n ? b->n - b->pos - 1 : 0;
+	}
+	memcpy(b->p + b->pos, s, len);
+	b->pos += len;
+}
+
+static void pad(struct buf *b, size_t used, int width)
+{
+	static const char spaces[] = "                                ";
+
+	while ((int)used < width) {
+		size_t k = width - used;
+
+		if (k > sizeof(spaces) - 1)
+			k = sizeof(spaces) - 1;
+		put(b, spaces, k);
+		used += k;
+	}
+}
+
+/* Decimal digits of v into the end of tmp; returns the start. */
+static char *utoa(unsigned long long v, char *end)
+{
+	do {
+		*--end = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static size_t put_int(struct buf *b, long long v)
+{
+	char tmp[24], *end = tmp + sizeof(tmp), *s;
+	unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+
+	s = utoa(u, end);
+	if (v < 0)
+		*--s = '-';
+	put(b, s, end - s);
+	return end - s;
+}
+
+/* "%.Nf" of ns / 1e9, rounded half up like printf on exact values. */
+static size_t put_secs(struct buf *b, uint64_t ns, int decimals)
+{
+	uint64_t scale = decimals == 3 ? 1000000ULL : 1000ULL;
+	uint64_t frac_div = decimals == 3 ? 1000 : 1000000;
+	uint64_t units = (ns + scale / 2) / scale;
+	char tmp[32], *end = tmp + sizeof(tmp), *s = end;
+	uint64_t frac = units % frac_div;
+	int i;
+
+	for (i = 0; i < decimals; i++) {
+		*--s = '0' + frac % 10;
+		frac /= 10;
+	}
+	*--s = '.';
+	s = utoa(units / frac_div, s);
+	put(b, s, end - s);
+	return end - s;
+}
+
+/* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static bool is_c1(const unsigned char *s, size_t len)
+{
+	return len == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+char *fmt_sanitize(char *dst, size_t n, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t rest = strlen(src), o = 0, len;
+
+	if (!n)
+		return dst;
+	while (rest && o + 1 < n) {
+		len = utf8_len(s, rest);
+		if (len == 1 && (*s < 0x20 || *s == 0x7f))
+			len = 0;
+		if (!len || is_c1(s, len) || o + len >= n) {
+			dst[o++] = '?';
+			len = len ? len : 1;
+		} else {
+			memcpy(dst + o, s, len);
+			o += len;
+		}
+		s += len;
+		rest -= len;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+/*
+ * Like printf's "%-W.Ps" (BCC prints bytes): at most prec bytes, but
+ * never half a UTF-8 character.  Returns the bytes written.
+ */
+static size_t put_text_str(struct buf *b, const char *s, int prec)
+{
+	char clean[512];
+	size_t len, i = 0, l;
+
+	fmt_sanitize(clean, sizeof(clean), s ? s : "-");
+	len = strlen(clean);
+	if (prec > 0 && len > (size_t)prec) {
+		while (i < (size_t)prec) {
+			l = utf8_len((const unsigned char *)clean + i, len - i);
+			if (i + l > (size_t)prec)
+				break;
+			i += l;
+		}
+		len = i;
+	}
+	put(b, clean, len);
+	return len;
+}
+
+static void put_json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t rest = strlen(s), len;
+	char esc[7] = "\\u00";
+
+	put(b, "\"", 1);
+	while (rest) {
+		len = utf8_len(p, rest);
+		if (len == 1 && *p == '"') {
+			put(b, "\\\"", 2);
+		} else if (len == 1 && *p == '\\') {
+			put(b, "\\\\", 2);
+		} else if (len == 1 && *p == '\n') {
+			put(b, "\\n", 2);
+		} else if (len == 1 && *p == '\t') {
+			put(b, "\\t", 2);
+		} else if (len == 1 && *p == '\r') {
+			put(b, "\\r", 2);
+		} else if (!len || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 0xf];
+			put(b, esc, 6);
+			len = 1;
+		} else {
+			put(b, (const char *)p, len);
+		}
+		p += len;
+		rest -= len;
+	}
+	put(b, "\"", 1);
+}
+
+int fmt_json_str(char *out, size_t n, size_t *pos, const char *s)
+{
+	struct buf b = { .p = out, .n = n, .pos = *pos };
+
+	put_json_str(&b, s);
+	if (b.full)
+		return -1;
+	out[b.pos] = '\0';
+	*pos = b.pos;
+	return 0;
+}
+
+const char *fmt_addr(char *buf, size_t n, int family, const void *addr)
+{
+	if (!inet_ntop(family, addr, buf, n))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+void fmt_init(struct fmt *f, FILE *out, bool json, const struct column *cols,
+	      unsigned int ncols)
+{
+	memset(f, 0, sizeof(*f));
+	f->out = out;
+	f->json = json;
+	f->cols = cols;
+	f->ncols = ncols < FMT_MAX_COLS ? ncols : FMT_MAX_COLS;
+	f->text_mask = f->json_mask = (uint32_t)((1ULL << f->ncols) - 1);
+}
+
+static int flush_buf(struct fmt *f, struct buf *b)
+{
+	if (fwrite(b->p, 1, b->pos, f->out) != b->pos)
+		return -1;
+	return ferror(f->out) ? -1 : 0;
+}
+
+int fmt_header(struct fmt *f)
+{
+	char line[ROW_MAX];
+	struct buf b = { .p = line, .n = sizeof(line) };
+	bool first = true;
+	unsigned int i;
+	size_t len;
+
+	if (f->json)
+		return 0;
+	for (i = 0; i < f->ncols; i++) {
+		if (!(f->text_mask & (1U << i)))
+			continue;
+		if (!first)
+			put(&b, " ", 1);
+		first = false;
+		len = strlen(f->cols[i].header);
+		put(&b, f->cols[i].header, len);
+		pad(&b, len, f->cols[i].width);
+	}
+	put(&b, "\n", 1);
+	return flush_buf(f, &b);
+}
+
+static void text_cell(struct buf *b, const struct column *c,
+		      const union cell *v)
+{
+	size_t used;
+
+	switch (c->type) {
+	case COL_INT:
+		used = put_int(b, v->i);
+		break;
+	case COL_SECS:
+		used = put_secs(b, v->ns, 3);
+		break;
+	case COL_BOOL:
+		used = v->b ? 3 : 2;
+		put(b, v->b ? "yes" : "no", used);
+		break;
+	case COL_STR:
+	case COL_NULLSTR:
+	default:
+		used = put_text_str(b, v->s, c->prec);
+		break;
+	}
+	pad(b, used, c->width);
+}
+
+static void json_cell(struct buf *b, const struct column *c,
+		      const union cell *v)
+{
+	switch (c->type) {
+	case COL_INT:
+		put_int(b, v->i);
+		break;
+	case COL_SECS:
+		put_secs(b, v->ns, 6);
+		break;
+	case COL_BOOL:
+		if (v->b)
+			put(b, "true", 4);
+		else
+			put(b, "false", 5);
+		break;
+	case COL_NULLSTR:
+		if (!v->s) {
+			put(b, "null", 4);
+			break;
+		}
+		/* fall through */
+	case COL_STR:
+	default:
+		put_json_str(b, v->s ? v->s : "");
+		break;
+	}
+}
+
+int fmt_row(struct fmt *f, const union cell *cells)
+{
+	char line[ROW_MAX];
+	struct buf b = { .p = line, .n = sizeof(line) };
+	uint32_t mask = f->json ? f->json_mask : f->text_mask;
+	bool first = true;
+	unsigned int i;
+
+	if (f->json)
+		put(&b, "{", 1);
+	for (i = 0; i < f->ncols; i++) {
+		const struct column *c = &f->cols[i];
+
+		if (!(mask & (1U << i)))
+			continue;
+		if (f->json) {
+			if (!first)
+				put(&b, ",", 1);
+			put_json_str(&b, c->key);
+			put(&b, ":", 1);
+			json_cell(&b, c, &cells[i]);
+		} else {
+			if (!first)
+				put(&b, " ", 1);
+			text_cell(&b, c, &cells[i]);
+		}
+		first = false;
+	}
+	if (f->json)
+		put(&b, "}", 1);
+	else if (f->row_suffix)
+		put(&b, f->row_suffix, strlen(f->row_suffix));
+	put(&b, "\n", 1);
+	return flush_buf(f, &b);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one output formatter.  An applet describes its columns once; the
+ * same description renders BCC-identical text rows (left-aligned,
+ * space-separated, printf widths) or one JSON object per line.
+ */
+#ifndef NETRACE_FORMAT_H
+#define NETRACE_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum col_type {
+	COL_INT,	/* text "%-*lld", JSON number */
+	COL_STR,	/* text "%-*.*s" sanitised, JSON string escaped */
+	COL_SECS,	/* nanoseconds; text "%-*.3f" seconds, JSON number */
+	COL_BOOL,	/* JSON true/false; text "yes"/"no" */
+	COL_NULLSTR,	/* string that may be NULL: JSON null, text "-" */
+};
+
+struct column {
+	const char *header;	/* text header, e.g. "PID" */
+	const char *key;	/* JSON key, e.g. "pid" */
+	enum col_type type;
+	int width;		/* minimum text width, left-aligned */
+	int prec;		/* text: maximum characters of a string, 0 none */
+};
+
+union cell {
+	long long i;
+	const char *s;
+	uint64_t ns;
+	bool b;
+};
+
+#define FMT_MAX_COLS	32
+
+struct fmt {
+	FILE *out;
+	bool json;
+	const struct column *cols;
+	unsigned int ncols;
+	uint32_t text_mask;	/* bit i: column i shown in text rows/header */
+	uint32_t json_mask;	/* bit i: column i present in JSON objects */
+	const char *row_suffix;	/* text only, appended to rows (not header) */
+};
+
+void fmt_init(struct fmt *f, FILE *out, bool json, const struct column *cols,
+	      unsigned int ncols);
+/* Text: the header line; JSON: nothing.  0, or -1 on a write error. */
+int fmt_header(struct fmt *f);
+/* One row/object from cells[0..ncols-1]. 0, or -1 on a write error. */
+int fmt_row(struct fmt *f, const union cell *cells);
+
+/*
+ * Copy s into dst (size n) for a terminal: every control byte (below
+ * 0x20, 0x7f), C1 control and byte that is not part of valid UTF-8
+ * becomes '?'.  Returns dst.
+ */
+char *fmt_sanitize(char *dst, size_t n, const char *s);
+/*
+ * Append s as a JSON string (with quotes) into buf of size n at *pos.
+ * Escapes '"', '\\', every byte below 0x20 and 0x7f; invalid UTF-8 bytes
+ * become \u00XX.  Returns 0, or -1 if it did not fit.
+ */
+int fmt_json_str(char *buf, size_t n, size_t *pos, const char *s);
+/* inet_ntop() of a 4- or 16-byte address into buf (INET6_ADDRSTRLEN). */
+const char *fmt_addr(char *buf, size_t n, int family, const void *addr);
+
+#endif

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "netrace.skel.h"
+#include "tracer.h"
+
+#define POLL_MS		100	/* drain interval: rows show within 100 ms */
+#define PERF_PAGES	64	/* per CPU */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* No SA_RESTART: a signal must cut the epoll wait short. */
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe shows up as EPIPE on write, and we stop cleanly. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	if (!nr_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_caps(__u64 want)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = (__u64)data[1].effective << 32 | data[0].effective;
+	return (eff & want) == want;
+}
+
+int tracer_check_privileges(void)
+{
+#ifndef CAP_BPF
+#define CAP_PERFMON	38
+#define CAP_BPF		39
+#endif
+	if (has_caps(1ULL << CAP_SYS_ADMIN) ||
+	    has_caps(1ULL << CAP_BPF | 1ULL << CAP_PERFMON))
+		return 0;
+	nr_err("permission denied: run as root, or with CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)");
+	return 1;
+}
+
+int tracer_print_source(const char *const *srcs)
+{
+	for (; *srcs; srcs++)
+		if (fputs(*srcs, stdout) == EOF)
+			return 1;
+	return fflush(stdout) ? 1 : 0;
+}
+
+static int strategy_of(const struct bpf_program *p)
+{
+	static const struct {
+		const char *sec;
+		enum nr_attach a;
+	} map[] = {
+		{ "fentry/", NR_ATTACH_FENTRY },
+		{ "fexit/", NR_ATTACH_FENTRY },
+		{ "kprobe/", NR_ATTACH_KPROBE },
+		{ "kretprobe/", NR_ATTACH_KPROBE },
+		{ "tracepoint/", NR_ATTACH_TRACEPOINT },
+		{ "tp_btf/", NR_ATTACH_TRACEPOINT },
+		{ "raw_tp/", NR_ATTACH_TRACEPOINT },
+	};
+	const char *sec = bpf_program__section_name(p);
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strncmp(sec, map[i].sec, strlen(map[i].sec)))
+			return map[i].a;
+	return -1;
+}
+
+/* Classic tracepoints need tracefs for their ids; it is not always mounted. */
+static int ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events", &st))
+		return 0;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		nr_dbg("cannot mount tracefs on /sys/kernel/tracing: %s",
+		       strerror(errno));
+		return -errno;
+	}
+	nr_dbg("mounted tracefs on /sys/kernel/tracing");
+	return 0;
+}
+
+/* Cheap look before paying for a load that cannot attach. */
+static bool strategy_possible(enum nr_attach a, char *why, size_t n)
+{
+	struct stat st;
+
+	if (a == NR_ATTACH_KPROBE &&
+	    stat("/sys/bus/event_source/devices/kprobe", &st) &&
+	    stat("/sys/kernel/tracing/kprobe_events", &st) &&
+	    stat("/sys/kernel/debug/tracing/kprobe_events", &st)) {
+		snprintf(why, n, "kernel has no kprobes");
+		return false;
+	}
+	if (a == NR_ATTACH_TRACEPOINT && ensure_tracefs()) {
+		snprintf(why, n, "tracefs is not mounted and cannot be: mount -t tracefs nodev /sys/kernel/tracing");
+		return false;
+	}
+	return true;
+}
+
+static int open_pinned(const char *path, const char *opt, __u32 vsize)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0) {
+		nr_usage_err("cannot open %s '%s': %s", opt, path,
+			     strerror(errno));
+		return -2;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 ||
+	    info.value_size != vsize) {
+		nr_usage_err("%s '%s' is not a BPF hash map with a u64 key and a u%u value",
+			     opt, path, vsize * 8);
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+struct run {
+	const struct tracer *t;
+	const struct nr_opts *o;
+	void *ctx;
+	struct netrace_bpf *skel;
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+	int cgroup_fd, mntns_fd;
+	bool ringbuf;
+	bool write_failed;
+	__u64 perf_lost;
+};
+
+static void set_filters(struct run *r)
+{
+	struct netrace_bpf__rodata *ro = r->skel->rodata;
+	const struct nr_opts *o = r->o;
+	unsigned int i;
+
+	ro->filter_pid = o->pid;
+	ro->filter_uid_on = o->has_uid;
+	ro->filter_uid = o->uid;
+	ro->filter_family = o->family;
+	ro->filter_nports = o->nports;
+	for (i = 0; i < o->nports; i++)
+		ro->filter_ports[i] = o->ports[i];
+	ro->filter_cgroup = r->cgroup_fd >= 0;
+	ro->filter_mntns = r->mntns_fd >= 0;
+	ro->count_mode = o->count;
+	ro->use_ringbuf = r->ringbuf;
+}
+
+static void select_programs(struct run *r, enum nr_attach a)
+{
+	struct bpf_program *p;
+	size_t plen = strlen(r->t->prefix);
+
+	bpf_object__for_each_program(p, r->skel->obj) {
+		bool mine = !strncmp(bpf_program__name(p), r->t->prefix, plen);
+
+		bpf_program__set_autoload(p, mine && strategy_of(p) == (int)a);
+	}
+}
+
+static int setup_buffer_map(struct run *r)
+{
+	struct bpf_map *m = r->skel->maps.events;
+
+	if (r->ringbuf)
+		return 0;
+	/* Perf buffer: one ring per CPU, created by libbpf when size is 0. */
+	if (bpf_map__set_type(m, BPF_MAP_TYPE_PERF_EVENT_ARRAY) ||
+	    bpf_map__set_key_size(m, sizeof(int)) ||
+	    bpf_map__set_value_size(m, sizeof(int)) ||
+	    bpf_map__set_max_entries(m, 0))
+		return -1;
+	return 0;
+}
+
+/* Open, configure, load and attach for one strategy; 0 or -errno. */
+static int try_strategy(struct run *r, enum nr_attach a)
+{
+	int err;
+
+	r->skel = netrace_bpf__open();
+	if (!r->skel)
+		return -errno;
+	select_programs(r, a);
+	set_filters(r);
+	if (setup_buffer_map(r))
+		return -EINVAL;
+	if (r->cgroup_fd >= 0 &&
+	    bpf_map__reuse_fd(r->skel->maps.cgroup_map, r->cgroup_fd))
+		return -EINVAL;
+	if (r->mntns_fd >= 0 &&
+	    bpf_map__reuse_fd(r->skel->maps.mntns_map, r->mntns_fd))
+		return -EINVAL;
+	if (r->t->configure && (err = r->t->configure(r->skel, r->ctx)))
+		return err;
+	err = netrace_bpf__load(r->skel);
+	if (err)
+		return err;
+	return netrace_bpf__attach(r->skel);
+}
+
+static int choose_strategy(struct run *r)
+{
+	static const enum nr_attach order[] = {
+		NR_ATTACH_FENTRY, NR_ATTACH_KPROBE, NR_ATTACH_TRACEPOINT,
+	};
+	char why[3][160] = { "", "", "" };
+	size_t i;
+	int err;
+
+	for (i = 0; i < 3; i++) {
+		enum nr_attach a = order[i];
+
+		if (r->o->attach != NR_ATTACH_AUTO && r->o->attach != a)
+			continue;
+		if (!strategy_possible(a, why[i], sizeof(why[i]))) {
+			nr_dbg("attach strategy %s: %s", nr_attach_name(a), why[i]);
+			continue;
+		}
+		err = try_strategy(r, a);
+		if (!err) {
+			nr_dbg("attach strategy: %s", nr_attach_name(a));
+			return 0;
+		}
+		snprintf(why[i], sizeof(why[i]), "%s", strerror(-err));
+		nr_dbg("attach strategy %s: failed: %s", nr_attach_name(a),
+		       why[i]);
+		netrace_bpf__destroy(r->skel);
+		r->skel = NULL;
+	}
+	if (r->o->attach != NR_ATTACH_AUTO)
+		nr_err("cannot attach with --attach=%s: %s (try --attach=auto; -v shows details)",
+		       nr_attach_name(r->o->attach),
+		       why[r->o->attach - NR_ATTACH_FENTRY]);
+	else
+		nr_err("no usable kernel hook: fentry: %s; kprobe: %s; tracepoint: %s (-v shows details)",
+		       why[0], why[1], why[2]);
+	return -1;
+}
+
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+
+	if (size < sizeof(struct nr_event))
+		return 0;
+	if (r->t->event(r->ctx, data)) {
+		r->write_failed = true;
+		return -EPIPE;
+	}
+	return 0;
+}
+
+static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct run *r = ctx;
+
+	if (r->write_failed || size < sizeof(struct nr_event))
+		return;
+	if (r->t->event(r->ctx, data))
+		r->write_failed = true;
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
+{
+	((struct run *)ctx)->perf_lost += cnt;
+}
+
+static int open_buffer(struct run *r)
+{
+	int fd = bpf_map__fd(r->skel->maps.events);
+
+	if (r->ringbuf)
+		r->rb = ring_buffer__new(fd, on_ring_event, r, NULL);
+	else
+		r->pb = perf_buffer__new(fd, PERF_PAGES, on_perf_event,
+					 on_perf_lost, r, NULL);
+	if (!r->rb && !r->pb) {
+		nr_err("cannot open the event buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drain in bulk every POLL_MS; the BPF side wakes us early only when busy. */
+static int poll_loop(struct run *r)
+{
+	int err;
+
+	while (!stop_signal && !r->write_failed) {
+		if (r->rb) {
+			err = ring_buffer__poll(r->rb, POLL_MS);
+			if (err >= 0)
+				err = ring_buffer__consume(r->rb);
+		} else {
+			err = perf_buffer__poll(r->pb, POLL_MS);
+		}
+		if (err == -EINTR)
+			continue;
+		if (fflush(stdout) || ferror(stdout))
+			r->write_failed = true;
+		if (err < 0 && !r->write_failed) {
+			nr_err("reading events: %s", strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static __u64 lost_events(struct run *r)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 key = NR_STAT_LOST;
+	__u64 *v, sum = r->perf_lost;
+	int i;
+
+	if (ncpu <= 0)
+		return sum;
+	v = calloc(ncpu, sizeof(*v));
+	if (v && !bpf_map__lookup_elem(r->skel->maps.stats, &key, sizeof(key),
+				       v, ncpu * sizeof(*v), 0))
+		for (i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+static bool want_ringbuf(const struct nr_opts *o)
+{
+	if (o->buffer == NR_BUFFER_PERFBUF)
+		return false;
+	if (o->buffer == NR_BUFFER_RINGBUF)
+		return true;
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;
+}
+
+static int run_traced(struct run *r)
+{
+	__u64 lost;
+	int ret = 0;
+
+	if (open_buffer(r))
+		return 1;
+	install_signals();
+	if (r->t->ready && r->t->ready(r->ctx))
+		return 0;
+	if (fflush(stdout))
+		return 0;
+	if (poll_loop(r))
+		ret = 1;
+	/* Events still queued belong to the run: print them. */
+	if (r->rb && !r->write_failed)
+		ring_buffer__consume(r->rb);
+	if (!r->write_failed && r->t->finish && r->t->finish(r->skel, r->ctx))
+		r->write_failed = true;
+	fflush(stdout);
+	lost = lost_events(r);
+	if (lost)
+		nr_err("%llu events lost: the kernel could not deliver them",
+		       (unsigned long long)lost);
+	return ret;
+}
+
+int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx)
+{
+	struct run r = {
+		.t = t, .o = o, .ctx = ctx, .cgroup_fd = -1, .mntns_fd = -1,
+	};
+	int ret = 1;
+
+	nr_verbose = o->verbose;
+	libbpf_set_print(libbpf_log);
+	if (tracer_check_privileges())
+		return 1;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		nr_err("kernel BTF not found (/sys/kernel/btf/vmlinux): netrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return 1;
+	}
+	ret = 2;
+	if (o->cgroupmap &&
+	    (r.cgroup_fd = open_pinned(o->cgroupmap, "--cgroupmap", 8)) < 0)
+		goto out;
+	if (o->mntnsmap &&
+	    (r.mntns_fd = open_pinned(o->mntnsmap, "--mntnsmap", 4)) < 0)
+		goto out;
+	ret = 1;
+	r.ringbuf = want_ringbuf(o);
+	nr_dbg("event buffer: %s", r.ringbuf ? "ringbuf" : "perfbuf");
+	if (choose_strategy(&r))
+		goto out;
+	ret = run_traced(&r);
+out:
+	ring_buffer__free(r.rb);
+	perf_buffer__free(r.pb);
+	netrace_bpf__destroy(r.skel);
+	if (r.cgroup_fd >= 0)
+		close(r.cgroup_fd);
+	if (r.mntns_fd >= 0)
+		close(r.mntns_fd);
+	return ret;
+}

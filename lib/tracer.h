@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one tracer runtime: open the shared BPF object, turn on the
+ * applet's programs for the best attach strategy the kernel allows, set
+ * the per-run filters, load, attach, poll the event buffer, stop on
+ * SIGINT/SIGTERM or a closed stdout, and report lost events.
+ */
+#ifndef NETRACE_TRACER_H
+#define NETRACE_TRACER_H
+
+#include <linux/types.h>
+#include <stdio.h>
+
+#include "netrace.h"
+#include "opts.h"
+
+struct netrace_bpf;
+
+struct tracer {
+	const char *prefix;	/* programs of this applet: "tc_" */
+	/* Between open and load: applet settings in skel->rodata. */
+	int (*configure)(struct netrace_bpf *skel, void *ctx);
+	/* Attached: banner and header.  -1 on a write error. */
+	int (*ready)(void *ctx);
+	/* One event.  -1 on a write error (stops the tracer quietly). */
+	int (*event)(void *ctx, const struct nr_event *e);
+	/* Stopped, still loaded: count tables.  -1 on a write error. */
+	int (*finish)(struct netrace_bpf *skel, void *ctx);
+};
+
+/* Run until stopped; returns the exit status (0, or 1 after an error). */
+int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx);
+
+/* 0 when the caller may load BPF, else 1 after one line on stderr. */
+int tracer_check_privileges(void);
+
+/* The BPF C source built into the binary (bpf/embed.c). */
+extern const char nr_src_netrace_h[];
+extern const char nr_src_common[];
+extern const char nr_src_tcpconnect[];
+
+/* --ebpf: print the named sources (NULL-terminated), 0 or 1. */
+int tracer_print_source(const char *const *srcs);
+
+#endif
