@@ -104,11 +104,13 @@ static __always_inline bool is_v4_mapped(const __u8 *a)
 }
 
 /*
- * Local and remote address and ports of sk.  An AF_INET6 socket talking
- * to an IPv4-mapped address goes through the IPv4 code and is reported as
- * IPv4, as BCC reports it.
+ * Local and remote address and ports of sk.  With unmap, an AF_INET6
+ * socket talking to an IPv4-mapped address is reported as IPv4 (its
+ * connect goes through the IPv4 code, and BCC's tcpconnect sees that);
+ * tcpaccept reports the accepted socket's own family, as BCC does.
  */
-static __always_inline void fill_sock(struct nr_event *e, struct sock *sk)
+static __always_inline void fill_sock(struct nr_event *e, struct sock *sk,
+				      bool unmap)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
@@ -117,7 +119,7 @@ static __always_inline void fill_sock(struct nr_event *e, struct sock *sk)
 	if (family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->raddr.v6, sk,
 				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-		if (!is_v4_mapped(e->raddr.v6)) {
+		if (!unmap || !is_v4_mapped(e->raddr.v6)) {
 			BPF_CORE_READ_INTO(&e->laddr.v6, sk,
 				__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 			e->family = AF_INET6;

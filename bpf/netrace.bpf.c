@@ -13,5 +13,6 @@
 
 #include "common.bpf.h"
 #include "tcpconnect.bpf.h"
+#include "tcpaccept.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -46,7 +46,7 @@ static __always_inline int tc_return(void *ctx, struct sock *sk, int ret,
 
 	if (ret || !sk)
 		return 0;
-	fill_sock(&e, sk);
+	fill_sock(&e, sk, true);
 	/* tcp_v6_connect() of a mapped address was reported by tcp_v4_connect(). */
 	if (v6 && e.family != AF_INET6)
 		return 0;
@@ -199,7 +199,7 @@ static __always_inline void tc_tp_report(void *ctx, __u64 skp,
 	if (tp)
 		fill_tp(&e, tp);
 	else
-		fill_sock(&e, (struct sock *)skp);
+		fill_sock(&e, (struct sock *)skp, true);
 	/* No port: inet_hash_connect() failed, no SYN was sent. */
 	if (!e.lport)
 		return;

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "conn.h"
 #include "format.h"
 #include "log.h"
 #include "netrace.skel.h"
@@ -16,8 +17,8 @@ enum { C_TIME, C_UID, C_PID, C_COMM, C_IP, C_SADDR, C_LPORT, C_DADDR,
        C_DPORT, C__N };
 
 static const struct column columns[C__N] = {
-	[C_TIME]  = { "TIME(s)", "time_s", COL_SECS, 9 },
-	[C_UID]   = { "UID", "uid", COL_INT, 6 },
+	[C_TIME]  = { "TIME(s)", "time_s", COL_SECS, 9, 0, COLF_NOSEP },
+	[C_UID]   = { "UID", "uid", COL_INT, 6, 0, COLF_NOSEP },
 	[C_PID]   = { "PID", "pid", COL_INT, 7 },
 	[C_COMM]  = { "COMM", "comm", COL_STR, 12, 12 },
 	[C_IP]    = { "IP", "ip", COL_INT, 2 },
@@ -40,7 +41,7 @@ static const struct column count_columns[K__N] = {
 struct tc_ctx {
 	const struct nr_opts *o;
 	struct fmt fmt;
-	__u64 first_ts;
+	struct conn_clock clock;
 };
 
 static int tc_configure(struct netrace_bpf *skel, void *ctx)
@@ -63,19 +64,18 @@ static int tc_ready(void *ctx)
 static int tc_event(void *ctx, const struct nr_event *e)
 {
 	struct tc_ctx *c = ctx;
-	char saddr[64], daddr[64];
+	struct conn_text t;
 	union cell v[C__N];
 
-	if (!c->first_ts)
-		c->first_ts = e->ts_ns;
-	v[C_TIME].ns = e->ts_ns - c->first_ts;
+	conn_text(&c->clock, e, &t);
+	v[C_TIME].ns = t.rel_ns;
 	v[C_UID].i = e->uid;
 	v[C_PID].i = e->pid;
 	v[C_COMM].s = e->comm;
-	v[C_IP].i = e->family == AF_INET6 ? 6 : 4;
-	v[C_SADDR].s = fmt_addr(saddr, sizeof(saddr), e->family, &e->laddr);
+	v[C_IP].i = t.ip;
+	v[C_SADDR].s = t.laddr;
 	v[C_LPORT].i = e->lport;
-	v[C_DADDR].s = fmt_addr(daddr, sizeof(daddr), e->family, &e->raddr);
+	v[C_DADDR].s = t.raddr;
 	v[C_DPORT].i = e->rport;
 	return fmt_row(&c->fmt, v);
 }
@@ -183,6 +183,7 @@ static int tcpconnect_main(const struct applet *a, int argc, char **argv)
 	if (o.ebpf)
 		return tracer_print_source(srcs);
 	c.o = &o;
+	conn_clock_init(&c.clock);
 	fmt_init(&c.fmt, stdout, o.json, columns, C__N);
 	if (!o.timestamp)
 		c.fmt.text_mask &= ~(1U << C_TIME);

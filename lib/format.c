@@ -244,7 +244,7 @@ int fmt_header(struct fmt *f)
 {
 	char line[ROW_MAX];
 	struct buf b = { .p = line, .n = sizeof(line) };
-	bool first = true;
+	bool sep = false;
 	unsigned int i;
 	size_t len;
 
@@ -253,9 +253,9 @@ int fmt_header(struct fmt *f)
 	for (i = 0; i < f->ncols; i++) {
 		if (!(f->text_mask & (1U << i)))
 			continue;
-		if (!first)
+		if (sep)
 			put(&b, " ", 1);
-		first = false;
+		sep = !(f->cols[i].flags & COLF_NOSEP);
 		len = strlen(f->cols[i].header);
 		put(&b, f->cols[i].header, len);
 		pad(&b, len, f->cols[i].width);
@@ -323,7 +323,7 @@ int fmt_row(struct fmt *f, const union cell *cells)
 	char line[ROW_MAX];
 	struct buf b = { .p = line, .n = sizeof(line) };
 	uint32_t mask = f->json ? f->json_mask : f->text_mask;
-	bool first = true;
+	bool first = true, sep = false;
 	unsigned int i;
 
 	if (f->json)
@@ -340,8 +340,9 @@ int fmt_row(struct fmt *f, const union cell *cells)
 			put(&b, ":", 1);
 			json_cell(&b, c, &cells[i]);
 		} else {
-			if (!first)
+			if (sep)
 				put(&b, " ", 1);
+			sep = !(c->flags & COLF_NOSEP);
 			text_cell(&b, c, &cells[i]);
 		}
 		first = false;

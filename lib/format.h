@@ -25,8 +25,12 @@ struct column {
 	const char *key;	/* JSON key, e.g. "pid" */
 	enum col_type type;
 	int width;		/* minimum text width, left-aligned */
-	int prec;		/* text: maximum characters of a string, 0 none */
+	int prec;		/* text: maximum bytes of a string, 0 none */
+	unsigned int flags;	/* COLF_* */
 };
+
+/* BCC prints its optional prefix columns with no space after them. */
+#define COLF_NOSEP	0x1
 
 union cell {
 	long long i;

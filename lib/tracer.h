@@ -38,6 +38,7 @@ int tracer_check_privileges(void);
 extern const char nr_src_netrace_h[];
 extern const char nr_src_common[];
 extern const char nr_src_tcpconnect[];
+extern const char nr_src_tcpaccept[];
 
 /* --ebpf: print the named sources (NULL-terminated), 0 or 1. */
 int tracer_print_source(const char *const *srcs);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tcpaccept: one event per successful accept(), seen in the task that
+ * called accept() (never in the softirq that finished the handshake, whose
+ * current task is unrelated), so PID, COMM and UID are the accepter's.
+ */
+
+static __always_inline int ta_report(void *ctx, struct sock *sk)
+{
+	struct nr_event e = {};
+
+	if (!sk)
+		return 0;
+	/* sk_protocol was a bitfield before Linux 5.6. */
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	fill_sock(&e, sk, false);
+	if (e.family != AF_INET && e.family != AF_INET6)
+		return 0;
+	if (filter_family && e.family != filter_family)
+		return 0;
+	if (port_filtered(e.lport))
+		return 0;
+	fill_task(&e);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.type = NR_EV_ACCEPT;
+	emit(ctx, &e);
+	return 0;
+}
+
+/*
+ * fexit sees the return value after the arguments: the new socket is
+ * ctx[2] since Linux 6.10 (sk, struct proto_accept_arg *) and ctx[4]
+ * before (sk, flags, err, kern).  CO-RE answers which, at load time.
+ */
+/*
+ * The verifier takes only fixed-offset context loads; left to itself
+ * clang turns the two into one load from a computed address.
+ */
+#define CTX_LOAD(ctx, idx) ({						\
+	__u64 __v;							\
+	asm volatile("%[v] = *(u64 *)(%[c] + %[off])"			\
+		     : [v] "=r"(__v) : [c] "r"(ctx), [off] "i"((idx) * 8));	\
+	__v; })
+
+SEC("fexit/inet_csk_accept")
+int ta_fx(unsigned long long *ctx)
+{
+	struct sock *sk;
+
+	if (task_filtered())
+		return 0;
+	if (bpf_core_type_exists(struct proto_accept_arg))
+		sk = (struct sock *)CTX_LOAD(ctx, 2);
+	else
+		sk = (struct sock *)CTX_LOAD(ctx, 4);
+	return ta_report(ctx, sk);
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(ta_kr, struct sock *sk)
+{
+	if (task_filtered())
+		return 0;
+	return ta_report(ctx, sk);
+}
+
+/*
+ * Tracepoints: accept()/accept4() returning a descriptor; its socket is
+ * found through the task's file table.  Accepts that bypass these system
+ * calls (io_uring, in-kernel users) are not seen.
+ */
+static __always_inline int ta_tp_exit(struct nr_sys_exit_ctx *ctx)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	long fd = ctx->ret;
+	struct file **fds, *f;
+	struct socket *sock;
+
+	if (fd < 0 || task_filtered())
+		return 0;
+	if (fd >= BPF_CORE_READ(t, files, fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(t, files, fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return 0;
+	sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return 0;
+	return ta_report(ctx, BPF_CORE_READ(sock, sk));
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int ta_tp_accept4(struct nr_sys_exit_ctx *ctx)
+{
+	return ta_tp_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int ta_tp_accept(struct nr_sys_exit_ctx *ctx)
+{
+	return ta_tp_exit(ctx);
+}

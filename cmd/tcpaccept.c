@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* tcpaccept: trace accepted TCP connections, as BCC's tcpaccept. */
+#include <stdio.h>
+
+#include "conn.h"
+#include "format.h"
+#include "log.h"
+#include "tracer.h"
+
+enum { C_TIME, C_SECS, C_UID, C_PID, C_COMM, C_IP, C_RADDR, C_RPORT,
+       C_LADDR, C_LPORT, C__N };
+
+static const struct column columns[C__N] = {
+	[C_TIME]  = { "TIME", "time", COL_STR, 9, 0, COLF_NOSEP },
+	[C_SECS]  = { "TIME(s)", "time_s", COL_SECS, 9, 0, COLF_NOSEP },
+	[C_UID]   = { "UID", "uid", COL_INT, 6, 0, COLF_NOSEP },
+	[C_PID]   = { "PID", "pid", COL_INT, 7 },
+	[C_COMM]  = { "COMM", "comm", COL_STR, 12, 12 },
+	[C_IP]    = { "IP", "ip", COL_INT, 2 },
+	[C_RADDR] = { "RADDR", "raddr", COL_STR, 16 },
+	[C_RPORT] = { "RPORT", "rport", COL_INT, 5 },
+	[C_LADDR] = { "LADDR", "laddr", COL_STR, 16 },
+	[C_LPORT] = { "LPORT", "lport", COL_INT, 5 },
+};
+
+struct ta_ctx {
+	const struct nr_opts *o;
+	struct fmt fmt;
+	struct conn_clock clock;
+};
+
+static int ta_ready(void *ctx)
+{
+	struct ta_ctx *c = ctx;
+
+	/* BCC prints no banner; with JSON, say on stderr that it runs. */
+	if (c->o->json)
+		fputs("Tracing accept ... Hit Ctrl-C to end\n", stderr);
+	return fmt_header(&c->fmt);
+}
+
+static int ta_event(void *ctx, const struct nr_event *e)
+{
+	struct ta_ctx *c = ctx;
+	struct conn_text t;
+	union cell v[C__N];
+
+	conn_text(&c->clock, e, &t);
+	v[C_TIME].s = t.hms;
+	v[C_SECS].ns = t.rel_ns;
+	v[C_UID].i = e->uid;
+	v[C_PID].i = e->pid;
+	v[C_COMM].s = e->comm;
+	v[C_IP].i = t.ip;
+	v[C_RADDR].s = t.raddr;
+	v[C_RPORT].i = e->rport;
+	v[C_LADDR].s = t.laddr;
+	v[C_LPORT].i = e->lport;
+	return fmt_row(&c->fmt, v);
+}
+
+static const struct tracer tcpaccept_tracer = {
+	.prefix = "ta_",
+	.ready = ta_ready,
+	.event = ta_event,
+};
+
+static int tcpaccept_main(const struct applet *a, int argc, char **argv)
+{
+	static const char *const srcs[] = {
+		nr_src_netrace_h, nr_src_common, nr_src_tcpaccept, NULL,
+	};
+	struct ta_ctx c = {};
+	struct nr_opts o;
+	int ret;
+
+	ret = nr_parse_opts(a, argc, argv, &o);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (o.ebpf)
+		return tracer_print_source(srcs);
+	c.o = &o;
+	conn_clock_init(&c.clock);
+	fmt_init(&c.fmt, stdout, o.json, columns, C__N);
+	if (!o.time)
+		c.fmt.text_mask &= ~(1U << C_TIME);
+	if (!o.timestamp)
+		c.fmt.text_mask &= ~(1U << C_SECS);
+	if (!o.print_uid)
+		c.fmt.text_mask &= ~(1U << C_UID);
+	return tracer_run(&tcpaccept_tracer, &o, &c);
+}
+
+const struct applet applet_tcpaccept = {
+	.name = "tcpaccept",
+	.summary = "Trace TCP accepts",
+	.main = tcpaccept_main,
+	.opts = OPTBIT(OPT_TIME) | OPTBIT(OPT_TIMESTAMP) | OPTBIT(OPT_PID) |
+		OPTBIT(OPT_PORT) | OPTBIT(OPT_IPV4) | OPTBIT(OPT_IPV6) |
+		OPTBIT(OPT_PRINT_UID) | OPTBIT(OPT_CGROUPMAP) |
+		OPTBIT(OPT_MNTNSMAP) | OPTBIT(OPT_JSON) | OPTBIT(OPT_ATTACH) |
+		OPTBIT(OPT_BUFFER) | OPTBIT(OPT_EBPF) | OPTBIT(OPT_VERBOSE),
+	.opt_help = {
+		[OPT_PORT] = "comma-separated list of local ports to trace.",
+		[OPT_PRINT_UID] = "include UID of the accepting process on output",
+	},
+	.examples =
+		"    tcpaccept           # trace all TCP accept()s\n"
+		"    tcpaccept -t        # include timestamps\n"
+		"    tcpaccept -P 80,81  # only trace port 80 and 81\n"
+		"    tcpaccept -p 181    # only trace PID 181\n"
+		"    tcpaccept -U        # include UID\n"
+		"    tcpaccept -j        # one JSON object per accept\n"
+		"    tcpaccept --cgroupmap mappath  # only trace cgroups in this BPF map\n"
+		"    tcpaccept --mntnsmap mappath   # only trace mount namespaces in the map\n"
+		"    tcpaccept -4        # trace IPv4 family only\n"
+		"    tcpaccept -6        # trace IPv6 family only\n",
+	.notes =
+		"An event is one successful accept(), shown with the process that called it.\n"
+		"Where the kernel has neither fentry nor kprobes (tracepoint strategy),\n"
+		"accept()/accept4() system calls are traced: accepts made through io_uring\n"
+		"or inside the kernel are not seen.\n",
+};

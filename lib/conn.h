@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What the TCP connection applets share between an event and its row. */
+#ifndef NETRACE_CONN_H
+#define NETRACE_CONN_H
+
+#include <linux/types.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "netrace.h"
+
+#define CONN_ADDRLEN	64
+
+struct conn_text {
+	char laddr[CONN_ADDRLEN];
+	char raddr[CONN_ADDRLEN];
+	int ip;				/* 4 or 6 */
+	uint64_t rel_ns;		/* since the first event printed */
+	char hms[16];			/* local wall clock HH:MM:SS */
+};
+
+struct conn_clock {
+	uint64_t first_ns;
+	int64_t mono_to_real_ns;	/* bpf_ktime_get_ns() -> CLOCK_REALTIME */
+	time_t hms_sec;			/* the second hms was made for */
+	char hms[16];
+};
+
+void conn_clock_init(struct conn_clock *c);
+/* Fill t from e: addresses as text, family, times. */
+void conn_text(struct conn_clock *c, const struct nr_event *e,
+	       struct conn_text *t);
+
+#endif
