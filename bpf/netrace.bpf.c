@@ -14,5 +14,6 @@
 #include "common.bpf.h"
 #include "tcpconnect.bpf.h"
 #include "tcpaccept.bpf.h"
+#include "xdpfeatures.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -39,6 +39,7 @@ extern const char nr_src_netrace_h[];
 extern const char nr_src_common[];
 extern const char nr_src_tcpconnect[];
 extern const char nr_src_tcpaccept[];
+extern const char nr_src_xdpfeatures[];
 
 /* --ebpf: print the named sources (NULL-terminated), 0 or 1. */
 int tracer_print_source(const char *const *srcs);
