@@ -44,11 +44,6 @@ struct tc_ctx {
 	struct conn_clock clock;
 };
 
-static int tc_configure(struct netrace_bpf *skel, void *ctx)
-{
-	return 0;
-}
-
 static int tc_ready(void *ctx)
 {
 	struct tc_ctx *c = ctx;
@@ -162,7 +157,6 @@ static int tc_finish(struct netrace_bpf *skel, void *ctx)
 
 static const struct tracer tcpconnect_tracer = {
 	.prefix = "tc_",
-	.configure = tc_configure,
 	.ready = tc_ready,
 	.event = tc_event,
 	.finish = tc_finish,

@@ -39,8 +39,8 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt,
-		      va_list ap)
+static int libbpf_log(enum libbpf_print_level level __attribute__((unused)),
+		      const char *fmt, va_list ap)
 {
 	if (!nr_verbose)
 		return 0;
@@ -300,7 +300,8 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
+static void on_perf_event(void *ctx, int cpu __attribute__((unused)),
+			  void *data, __u32 size)
 {
 	struct run *r = ctx;
 
@@ -310,7 +311,8 @@ static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
 		r->write_failed = true;
 }
 
-static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
+static void on_perf_lost(void *ctx, int cpu __attribute__((unused)),
+			 __u64 cnt)
 {
 	((struct run *)ctx)->perf_lost += cnt;
 }
