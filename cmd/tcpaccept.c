@@ -23,15 +23,9 @@ static const struct column columns[C__N] = {
 	[C_LPORT] = { "LPORT", "lport", COL_INT, 5 },
 };
 
-struct ta_ctx {
-	const struct nr_opts *o;
-	struct fmt fmt;
-	struct conn_clock clock;
-};
-
 static int ta_ready(void *ctx)
 {
-	struct ta_ctx *c = ctx;
+	struct conn_out *c = ctx;
 
 	/* BCC prints no banner; with JSON, say on stderr that it runs. */
 	if (c->o->json)
@@ -41,7 +35,7 @@ static int ta_ready(void *ctx)
 
 static int ta_event(void *ctx, const struct nr_event *e)
 {
-	struct ta_ctx *c = ctx;
+	struct conn_out *c = ctx;
 	struct conn_text t;
 	union cell v[C__N];
 
@@ -59,36 +53,34 @@ static int ta_event(void *ctx, const struct nr_event *e)
 	return fmt_row(&c->fmt, v);
 }
 
+static int ta_setup(void *ctx, const struct nr_opts *o)
+{
+	struct conn_out *c = ctx;
+
+	conn_out_init(c, o, columns, C__N);
+	fmt_show(&c->fmt, C_TIME, o->time);
+	fmt_show(&c->fmt, C_SECS, o->timestamp);
+	fmt_show(&c->fmt, C_UID, o->print_uid);
+	return 0;
+}
+
+static const char *const ta_sources[] = {
+	nr_src_netrace_h, nr_src_common, nr_src_tcpaccept, NULL,
+};
+
 static const struct tracer tcpaccept_tracer = {
 	.prefix = "ta_",
+	.sources = ta_sources,
+	.setup = ta_setup,
 	.ready = ta_ready,
 	.event = ta_event,
 };
 
 static int tcpaccept_main(const struct applet *a, int argc, char **argv)
 {
-	static const char *const srcs[] = {
-		nr_src_netrace_h, nr_src_common, nr_src_tcpaccept, NULL,
-	};
-	struct ta_ctx c = {};
-	struct nr_opts o;
-	int ret;
+	struct conn_out c = {};
 
-	ret = nr_parse_opts(a, argc, argv, &o);
-	if (ret)
-		return ret > 0 ? 0 : 2;
-	if (o.ebpf)
-		return tracer_print_source(srcs);
-	c.o = &o;
-	conn_clock_init(&c.clock);
-	fmt_init(&c.fmt, stdout, o.json, columns, C__N);
-	if (!o.time)
-		c.fmt.text_mask &= ~(1U << C_TIME);
-	if (!o.timestamp)
-		c.fmt.text_mask &= ~(1U << C_SECS);
-	if (!o.print_uid)
-		c.fmt.text_mask &= ~(1U << C_UID);
-	return tracer_run(&tcpaccept_tracer, &o, &c);
+	return tracer_main(a, argc, argv, &tcpaccept_tracer, &c);
 }
 
 const struct applet applet_tcpaccept = {

@@ -38,15 +38,9 @@ static const struct column count_columns[K__N] = {
 	[K_CONNECTS] = { "CONNECTS", "connects", COL_INT, 10 },
 };
 
-struct tc_ctx {
-	const struct nr_opts *o;
-	struct fmt fmt;
-	struct conn_clock clock;
-};
-
 static int tc_ready(void *ctx)
 {
-	struct tc_ctx *c = ctx;
+	struct conn_out *c = ctx;
 
 	/* JSON keeps stdout for objects: the banner goes to stderr. */
 	fputs("Tracing connect ... Hit Ctrl-C to end\n",
@@ -58,7 +52,7 @@ static int tc_ready(void *ctx)
 
 static int tc_event(void *ctx, const struct nr_event *e)
 {
-	struct tc_ctx *c = ctx;
+	struct conn_out *c = ctx;
 	struct conn_text t;
 	union cell v[C__N];
 
@@ -119,7 +113,7 @@ static int read_counts(int fd, struct count_row **rows, size_t *n)
 
 static int tc_finish(struct netrace_bpf *skel, void *ctx)
 {
-	struct tc_ctx *c = ctx;
+	struct conn_out *c = ctx;
 	struct count_row *rows;
 	struct fmt f;
 	size_t n, i;
@@ -155,8 +149,27 @@ static int tc_finish(struct netrace_bpf *skel, void *ctx)
 	return ret;
 }
 
+static int tc_setup(void *ctx, const struct nr_opts *o)
+{
+	struct conn_out *c = ctx;
+
+	conn_out_init(c, o, columns, C__N);
+	fmt_show(&c->fmt, C_TIME, o->timestamp);
+	fmt_show(&c->fmt, C_UID, o->print_uid);
+	fmt_show(&c->fmt, C_LPORT, o->lport);
+	/* BCC ends every row with " " and the (here empty) DNS column. */
+	c->fmt.row_suffix = " ";
+	return 0;
+}
+
+static const char *const tc_sources[] = {
+	nr_src_netrace_h, nr_src_common, nr_src_tcpconnect, NULL,
+};
+
 static const struct tracer tcpconnect_tracer = {
 	.prefix = "tc_",
+	.sources = tc_sources,
+	.setup = tc_setup,
 	.ready = tc_ready,
 	.event = tc_event,
 	.finish = tc_finish,
@@ -164,30 +177,9 @@ static const struct tracer tcpconnect_tracer = {
 
 static int tcpconnect_main(const struct applet *a, int argc, char **argv)
 {
-	static const char *const srcs[] = {
-		nr_src_netrace_h, nr_src_common, nr_src_tcpconnect, NULL,
-	};
-	struct tc_ctx c = {};
-	struct nr_opts o;
-	int ret;
+	struct conn_out c = {};
 
-	ret = nr_parse_opts(a, argc, argv, &o);
-	if (ret)
-		return ret > 0 ? 0 : 2;
-	if (o.ebpf)
-		return tracer_print_source(srcs);
-	c.o = &o;
-	conn_clock_init(&c.clock);
-	fmt_init(&c.fmt, stdout, o.json, columns, C__N);
-	if (!o.timestamp)
-		c.fmt.text_mask &= ~(1U << C_TIME);
-	if (!o.print_uid)
-		c.fmt.text_mask &= ~(1U << C_UID);
-	if (!o.lport)
-		c.fmt.text_mask &= ~(1U << C_LPORT);
-	/* BCC ends every row with " " and the (here empty) DNS column. */
-	c.fmt.row_suffix = " ";
-	return tracer_run(&tcpconnect_tracer, &o, &c);
+	return tracer_main(a, argc, argv, &tcpconnect_tracer, &c);
 }
 
 const struct applet applet_tcpconnect = {

@@ -22,6 +22,14 @@ void conn_clock_init(struct conn_clock *c)
 	c->hms_sec = -1;
 }
 
+void conn_out_init(struct conn_out *c, const struct nr_opts *o,
+		   const struct column *cols, unsigned int ncols)
+{
+	c->o = o;
+	conn_clock_init(&c->clock);
+	fmt_init(&c->fmt, stdout, o->json, cols, ncols);
+}
+
 /* localtime_r() once a second, not once an event. */
 static const char *hms(struct conn_clock *c, uint64_t ts_ns)
 {

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "format.h"
 #include "netrace.h"
+#include "opts.h"
 
 #define CONN_ADDRLEN	64
 
@@ -26,7 +28,16 @@ struct conn_clock {
 	char hms[16];
 };
 
+/* State of a connection applet's output: options, formatter, clock. */
+struct conn_out {
+	const struct nr_opts *o;
+	struct fmt fmt;
+	struct conn_clock clock;
+};
+
 void conn_clock_init(struct conn_clock *c);
+void conn_out_init(struct conn_out *c, const struct nr_opts *o,
+		   const struct column *cols, unsigned int ncols);
 /* Fill t from e: addresses as text, family, times. */
 void conn_text(struct conn_clock *c, const struct nr_event *e,
 	       struct conn_text *t);

@@ -53,6 +53,15 @@ struct fmt {
 
 void fmt_init(struct fmt *f, FILE *out, bool json, const struct column *cols,
 	      unsigned int ncols);
+/* Show or hide column col in text output (JSON keeps every column). */
+static inline void fmt_show(struct fmt *f, unsigned int col, bool on)
+{
+	if (on)
+		f->text_mask |= 1U << col;
+	else
+		f->text_mask &= ~(1U << col);
+}
+
 /* Text: the header line; JSON: nothing.  0, or -1 on a write error. */
 int fmt_header(struct fmt *f);
 /* One row/object from cells[0..ncols-1]. 0, or -1 on a write error. */

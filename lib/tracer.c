@@ -450,3 +450,19 @@ out:
 		close(r.mntns_fd);
 	return ret;
 }
+
+int tracer_main(const struct applet *a, int argc, char **argv,
+		const struct tracer *t, void *ctx)
+{
+	struct nr_opts o;
+	int ret;
+
+	ret = nr_parse_opts(a, argc, argv, &o);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	if (o.ebpf)
+		return tracer_print_source(t->sources);
+	if (t->setup && t->setup(ctx, &o))
+		return 1;
+	return tracer_run(t, &o, ctx);
+}

@@ -18,6 +18,9 @@ struct netrace_bpf;
 
 struct tracer {
 	const char *prefix;	/* programs of this applet: "tc_" */
+	const char *const *sources;	/* --ebpf: BPF C source, NULL-ended */
+	/* Options parsed, nothing loaded yet: prepare the output. */
+	int (*setup)(void *ctx, const struct nr_opts *o);
 	/* Between open and load: applet settings in skel->rodata. */
 	int (*configure)(struct netrace_bpf *skel, void *ctx);
 	/* Attached: banner and header.  -1 on a write error. */
@@ -28,6 +31,12 @@ struct tracer {
 	int (*finish)(struct netrace_bpf *skel, void *ctx);
 };
 
+/*
+ * The whole life of a tracing applet: parse argv, --ebpf, setup, run.
+ * Returns the exit status.
+ */
+int tracer_main(const struct applet *a, int argc, char **argv,
+		const struct tracer *t, void *ctx);
 /* Run until stopped; returns the exit status (0, or 1 after an error). */
 int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx);
 
