@@ -51,7 +51,9 @@ void conn_text(struct conn_clock *c, const struct nr_event *e,
 
 	if (!c->first_ns)
 		c->first_ns = e->ts_ns;
-	t->rel_ns = e->ts_ns >= c->first_ns ? e->ts_ns - c->first_ns : 0;
+	/* BCC subtracts whole microseconds: so do we, digit for digit. */
+	t->rel_ns = e->ts_ns >= c->first_ns ?
+		    (e->ts_ns / 1000 - c->first_ns / 1000) * 1000 : 0;
 	memcpy(t->hms, hms(c, e->ts_ns), sizeof(t->hms));
 	t->ip = family == AF_INET6 ? 6 : 4;
 	fmt_addr(t->laddr, sizeof(t->laddr), family, &e->laddr);

@@ -1,29 +1,58 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Rows are built in a stack buffer with hand-rolled integer and padding
- * code and written with one fwrite(): printf() per column was the cost
- * that mattered at hundreds of thousands of rows a second.
+ * Rows are built in a buffer with hand-rolled integer and padding code
+ * and written with one fwrite(): printf() per column was the cost that
+ * mattered at hundreds of thousands of rows a second.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
 
-#define ROW_MAX		4096
+#define ROW_STACK	1024
 
+/*
+ * An output buffer: fixed (fmt_json_str, fmt_sanitize: full stops it) or
+ * growable (rows: starts on the stack, moves to the heap when needed).
+ */
 struct buf {
 	char *p;
 	size_t n;
 	size_t pos;
 	bool full;
+	bool grow;
+	bool heap;
 };
+
+static bool reserve(struct buf *b, size_t len)
+{
+	size_t n = b->n;
+	char *p;
+
+	if (b->pos + len < b->n)
+		return true;
+	if (!b->grow || b->full)
+		return false;
+	while (b->pos + len >= n)
+		n *= 2;
+	p = b->heap ? realloc(b->p, n) : malloc(n);
+	if (!p)
+		return false;
+	if (!b->heap)
+		memcpy(p, b->p, b->pos);
+	b->p = p;
+	b->n = n;
+	b->heap = true;
+	return true;
+}
 
 static void put(struct buf *b, const char *s, size_t len)
 {
-	if (b->pos + len >= b->n) {
+	if (!reserve(b, len)) {
 		b->full = true;
-		len = b->pos < b->n ? b->n - b->pos - 1 : 0;
+		return;
 	}
 	memcpy(b->p + b->pos, s, len);
 	b->pos += len;
@@ -65,24 +94,48 @@ static size_t put_int(struct buf *b, long long v)
 	return end - s;
 }
 
-/* "%.Nf" of ns / 1e9, rounded half up like printf on exact values. */
-static size_t put_secs(struct buf *b, uint64_t ns, int decimals)
+/* units / 10^decimals as "I.FFF"; returns the length. */
+static size_t put_fixed(struct buf *b, uint64_t units, int decimals)
 {
-	uint64_t scale = decimals == 3 ? 1000000ULL : 1000ULL;
-	uint64_t frac_div = decimals == 3 ? 1000 : 1000000;
-	uint64_t units = (ns + scale / 2) / scale;
 	char tmp[32], *end = tmp + sizeof(tmp), *s = end;
-	uint64_t frac = units % frac_div;
+	uint64_t div = 1, frac;
 	int i;
 
+	for (i = 0; i < decimals; i++)
+		div *= 10;
+	frac = units % div;
 	for (i = 0; i < decimals; i++) {
 		*--s = '0' + frac % 10;
 		frac /= 10;
 	}
 	*--s = '.';
-	s = utoa(units / frac_div, s);
+	s = utoa(units / div, s);
 	put(b, s, end - s);
 	return end - s;
+}
+
+/*
+ * "%.3f" of ns / 1e9, as printf rounds that double.  Away from an exact
+ * half millisecond integer rounding gives the same digits; on one, only
+ * printf knows which way the double falls.  (BCC prints whole
+ * microseconds / 1e6: the same double when ns is a multiple of 1000.)
+ */
+static size_t put_secs_text(struct buf *b, uint64_t ns)
+{
+	char tmp[32];
+	int len;
+
+	if (ns % 1000000 != 500000)
+		return put_fixed(b, ns / 1000000 + (ns % 1000000 > 500000), 3);
+	len = snprintf(tmp, sizeof(tmp), "%.3f", (double)ns / 1e9);
+	put(b, tmp, len);
+	return len;
+}
+
+/* JSON: microseconds, exact. */
+static size_t put_secs_json(struct buf *b, uint64_t ns)
+{
+	return put_fixed(b, ns / 1000 + (ns % 1000 >= 500), 6);
 }
 
 /* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
@@ -115,58 +168,53 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-static bool is_c1(const unsigned char *s, size_t len)
+/* A character a terminal must not get raw: C0, DEL, C1, invalid UTF-8. */
+static bool unsafe(const unsigned char *s, size_t len)
 {
+	if (!len)
+		return true;
+	if (len == 1)
+		return *s < 0x20 || *s == 0x7f;
 	return len == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/*
+ * Append at most max bytes of s (0: no limit) made safe for a terminal,
+ * never half a character.  Returns the bytes appended.
+ */
+static size_t put_sanitized(struct buf *b, const char *str, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t rest = strlen(str), used = 0, len, out;
+
+	while (rest) {
+		len = utf8_len(s, rest);
+		out = unsafe(s, len) ? 1 : len;
+		if (max && used + out > max)
+			break;
+		if (unsafe(s, len))
+			put(b, "?", 1);
+		else
+			put(b, (const char *)s, len);
+		if (b->full)
+			break;
+		used += out;
+		len = len ? len : 1;
+		s += len;
+		rest -= len;
+	}
+	return used;
 }
 
 char *fmt_sanitize(char *dst, size_t n, const char *src)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	size_t rest = strlen(src), o = 0, len;
+	struct buf b = { .p = dst, .n = n };
 
 	if (!n)
 		return dst;
-	while (rest && o + 1 < n) {
-		len = utf8_len(s, rest);
-		if (len == 1 && (*s < 0x20 || *s == 0x7f))
-			len = 0;
-		if (!len || is_c1(s, len) || o + len >= n) {
-			dst[o++] = '?';
-			len = len ? len : 1;
-		} else {
-			memcpy(dst + o, s, len);
-			o += len;
-		}
-		s += len;
-		rest -= len;
-	}
-	dst[o] = '\0';
+	put_sanitized(&b, src, n - 1);
+	dst[b.pos] = '\0';
 	return dst;
-}
-
-/*
- * Like printf's "%-W.Ps" (BCC prints bytes): at most prec bytes, but
- * never half a UTF-8 character.  Returns the bytes written.
- */
-static size_t put_text_str(struct buf *b, const char *s, int prec)
-{
-	char clean[512];
-	size_t len, i = 0, l;
-
-	fmt_sanitize(clean, sizeof(clean), s ? s : "-");
-	len = strlen(clean);
-	if (prec > 0 && len > (size_t)prec) {
-		while (i < (size_t)prec) {
-			l = utf8_len((const unsigned char *)clean + i, len - i);
-			if (i + l > (size_t)prec)
-				break;
-			i += l;
-		}
-		len = i;
-	}
-	put(b, clean, len);
-	return len;
 }
 
 static void put_json_str(struct buf *b, const char *s)
@@ -207,9 +255,13 @@ int fmt_json_str(char *out, size_t n, size_t *pos, const char *s)
 {
 	struct buf b = { .p = out, .n = n, .pos = *pos };
 
-	put_json_str(&b, s);
-	if (b.full)
+	if (!n)
 		return -1;
+	put_json_str(&b, s);
+	if (b.full) {
+		out[*pos < n ? *pos : n - 1] = '\0';
+		return -1;
+	}
 	out[b.pos] = '\0';
 	*pos = b.pos;
 	return 0;
@@ -233,17 +285,23 @@ void fmt_init(struct fmt *f, FILE *out, bool json, const struct column *cols,
 	f->text_mask = f->json_mask = (uint32_t)((1ULL << f->ncols) - 1);
 }
 
+/* Write the line, or nothing if it could not be built whole. */
 static int flush_buf(struct fmt *f, struct buf *b)
 {
-	if (fwrite(b->p, 1, b->pos, f->out) != b->pos)
-		return -1;
-	return ferror(f->out) ? -1 : 0;
+	int ret = 0;
+
+	if (b->full || fwrite(b->p, 1, b->pos, f->out) != b->pos ||
+	    ferror(f->out))
+		ret = -1;
+	if (b->heap)
+		free(b->p);
+	return ret;
 }
 
 int fmt_header(struct fmt *f)
 {
-	char line[ROW_MAX];
-	struct buf b = { .p = line, .n = sizeof(line) };
+	char line[ROW_STACK];
+	struct buf b = { .p = line, .n = sizeof(line), .grow = true };
 	bool sep = false;
 	unsigned int i;
 	size_t len;
@@ -274,7 +332,7 @@ static void text_cell(struct buf *b, const struct column *c,
 		used = put_int(b, v->i);
 		break;
 	case COL_SECS:
-		used = put_secs(b, v->ns, 3);
+		used = put_secs_text(b, v->ns);
 		break;
 	case COL_BOOL:
 		used = v->b ? 3 : 2;
@@ -283,7 +341,8 @@ static void text_cell(struct buf *b, const struct column *c,
 	case COL_STR:
 	case COL_NULLSTR:
 	default:
-		used = put_text_str(b, v->s, c->prec);
+		used = put_sanitized(b, v->s ? v->s : "-",
+				     c->prec > 0 ? c->prec : 0);
 		break;
 	}
 	pad(b, used, c->width);
@@ -297,7 +356,7 @@ static void json_cell(struct buf *b, const struct column *c,
 		put_int(b, v->i);
 		break;
 	case COL_SECS:
-		put_secs(b, v->ns, 6);
+		put_secs_json(b, v->ns);
 		break;
 	case COL_BOOL:
 		if (v->b)
@@ -320,8 +379,8 @@ static void json_cell(struct buf *b, const struct column *c,
 
 int fmt_row(struct fmt *f, const union cell *cells)
 {
-	char line[ROW_MAX];
-	struct buf b = { .p = line, .n = sizeof(line) };
+	char line[ROW_STACK];
+	struct buf b = { .p = line, .n = sizeof(line), .grow = true };
 	uint32_t mask = f->json ? f->json_mask : f->text_mask;
 	bool first = true, sep = false;
 	unsigned int i;
