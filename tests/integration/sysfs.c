@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Fixtures on the machine's file systems: a child cgroup v2, temp dirs,
+ * a private bpffs and maps pinned on it.  Each undoes itself at teardown,
+ * so a failed test leaves no cgroup, mount or pin behind.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+
+#include "harness.h"
+
+/* Undo mountinfo's octal escapes (\040 for space) in place. */
+static void unescape_octal(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++, d++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				    (s[3] - '0'));
+			s += 3;
+		} else {
+			*d = *s;
+		}
+	}
+	*d = 0;
+}
+
+/*
+ * mountinfo: "id parent maj:min root mountpoint opts [tags...] - fstype
+ * source superopts".  The tags vary in number, so find " - " first.
+ */
+static bool mountinfo_cgroup2(char *line, char *buf, size_t n)
+{
+	char *sep = strstr(line, " - ");
+	char mnt[4096], fstype[64];
+
+	if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 ||
+	    strcmp(fstype, "cgroup2"))
+		return false;
+	if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+		return false;
+	unescape_octal(mnt);
+	snprintf(buf, n, "%s", mnt);
+	return true;
+}
+
+int nr_cgroup2_mount(char *buf, size_t n)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f))
+		if (mountinfo_cgroup2(line, buf, n))
+			ret = 0;
+	fclose(f);
+	return ret;
+}
+
+static void rmdir_cleanup(struct nr_ctx *ctx, void *arg)
+{
+	int64_t end = nr_now_ms() + 2000;
+
+	/* A just-reaped member can keep a cgroup busy for a moment. */
+	while (rmdir(arg) && errno == EBUSY && nr_now_ms() < end)
+		nr_sleep_ms(10);
+	if (access(arg, F_OK) == 0) {
+		print_error("teardown: cannot remove %s: %s\n", (char *)arg,
+			    strerror(errno));
+		ctx->teardown_errors++;
+	}
+	free(arg);
+}
+
+void nr_cgroup_create_must(struct nr_ctx *ctx, char *buf, size_t n)
+{
+	static unsigned int seq;
+	char root[4096];
+
+	if (nr_cgroup2_mount(root, sizeof(root)))
+		fail_msg("no cgroup2 mount in /proc/self/mountinfo");
+	snprintf(buf, n, "%s/netrace-it-%d-%u", root, (int)getpid(), seq++);
+	if (mkdir(buf, 0755))
+		fail_msg("mkdir %s: %s", buf, strerror(errno));
+	nr_defer(ctx, rmdir_cleanup, strdup(buf));
+}
+
+/* Remove a flat temp dir: its entries (files, links), then itself. */
+static void tmpdir_cleanup(struct nr_ctx *ctx, void *arg)
+{
+	DIR *d = opendir(arg);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	rmdir_cleanup(ctx, arg);
+}
+
+void nr_tmpdir_must(struct nr_ctx *ctx, char *buf, size_t n)
+{
+	snprintf(buf, n, "/tmp/netrace-it.XXXXXX");
+	if (!mkdtemp(buf))
+		fail_msg("mkdtemp: %s", strerror(errno));
+	nr_defer(ctx, tmpdir_cleanup, strdup(buf));
+}
+
+static void bpffs_cleanup(struct nr_ctx *ctx, void *arg)
+{
+	if (umount2(arg, 0) && umount2(arg, MNT_DETACH)) {
+		print_error("teardown: umount %s: %s\n", (char *)arg,
+			    strerror(errno));
+		ctx->teardown_errors++;
+	}
+	rmdir_cleanup(ctx, arg);
+}
+
+void nr_bpffs_must(struct nr_ctx *ctx, char *buf, size_t n)
+{
+	snprintf(buf, n, "/tmp/netrace-it-bpffs.XXXXXX");
+	if (!mkdtemp(buf))
+		fail_msg("mkdtemp: %s", strerror(errno));
+	if (mount("bpf", buf, "bpf", 0, NULL)) {
+		int e = errno;
+
+		rmdir(buf);
+		fail_msg("mount bpffs on %s: %s", buf, strerror(e));
+	}
+	nr_defer(ctx, bpffs_cleanup, strdup(buf));
+}
+
+static void unpin_cleanup(struct nr_ctx *ctx, void *arg)
+{
+	if (unlink(arg)) {
+		print_error("teardown: unpin %s: %s\n", (char *)arg,
+			    strerror(errno));
+		ctx->teardown_errors++;
+	}
+	free(arg);
+}
+
+void nr_pin_hash_map_must(struct nr_ctx *ctx, const char *path,
+			  unsigned int key_size, const void *key,
+			  unsigned int value_size, const void *value)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "netrace_it", key_size,
+				value_size, 16, NULL);
+	int e;
+
+	if (fd < 0)
+		fail_msg("bpf_map_create: %s", strerror(-fd));
+	e = bpf_map_update_elem(fd, key, value, BPF_ANY) ? errno : 0;
+	if (!e && bpf_obj_pin(fd, path))
+		e = errno;
+	/* The pin holds the map; our fd is no longer needed. */
+	close(fd);
+	if (e)
+		fail_msg("map update/pin at %s: %s", path, strerror(e));
+	nr_defer(ctx, unpin_cleanup, strdup(path));
+}
+
+uint64_t nr_inode_must(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		fail_msg("stat %s: %s", path, strerror(errno));
+	return st.st_ino;
+}
