@@ -13,6 +13,7 @@
 
 #include "common.bpf.h"
 #include "tcpconnect.bpf.h"
+#include "dns.bpf.h"
 #include "tcpaccept.bpf.h"
 #include "xdpfeatures.bpf.h"
 

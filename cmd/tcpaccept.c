@@ -23,7 +23,8 @@ static const struct column columns[C__N] = {
 	[C_LPORT] = { "LPORT", "lport", COL_INT, 5 },
 };
 
-static int ta_ready(void *ctx)
+static int ta_ready(struct netrace_bpf *skel __attribute__((unused)),
+		    void *ctx)
 {
 	struct conn_out *c = ctx;
 

@@ -8,13 +8,14 @@
 #include <bpf/libbpf.h>
 
 #include "conn.h"
+#include "dns.h"
 #include "format.h"
 #include "log.h"
 #include "netrace.skel.h"
 #include "tracer.h"
 
 enum { C_TIME, C_UID, C_PID, C_COMM, C_IP, C_SADDR, C_LPORT, C_DADDR,
-       C_DPORT, C__N };
+       C_DPORT, C_QUERY, C_AGE, C__N };
 
 static const struct column columns[C__N] = {
 	[C_TIME]  = { "TIME(s)", "time_s", COL_SECS, 9, 0, COLF_NOSEP },
@@ -26,6 +27,17 @@ static const struct column columns[C__N] = {
 	[C_LPORT] = { "LPORT", "lport", COL_INT, 6 },
 	[C_DADDR] = { "DADDR", "daddr", COL_STR, 16 },
 	[C_DPORT] = { "DPORT", "dport", COL_INT, 6 },
+	[C_QUERY] = { "QUERY", "query", COL_STR, 0 },
+	[C_AGE]   = { "", "query_age_ms", COL_NUMSTR, 0 },
+};
+
+/* BCC notes how old the answer was when it is older than this. */
+#define DNS_DELAY_NS	(100 * 1000000ULL)
+
+struct tc_ctx {
+	struct conn_out out;	/* first: the shared code sees a conn_out */
+	bool dns_on;
+	struct dns_capture dns;
 };
 
 enum { K_IP, K_LADDR, K_RADDR, K_RPORT, K_CONNECTS, K__N };
@@ -38,10 +50,28 @@ static const struct column count_columns[K__N] = {
 	[K_CONNECTS] = { "CONNECTS", "connects", COL_INT, 10 },
 };
 
-static int tc_ready(void *ctx)
+static int tc_configure(struct netrace_bpf *skel, void *ctx)
 {
-	struct conn_out *c = ctx;
+	struct tc_ctx *c = ctx;
 
+	if (c->dns_on)
+		bpf_program__set_autoload(skel->progs.tc_dns, true);
+	return 0;
+}
+
+static int tc_ready(struct netrace_bpf *skel, void *ctx)
+{
+	struct tc_ctx *t = ctx;
+	struct conn_out *c = &t->out;
+	int err;
+
+	if (t->dns_on) {
+		err = dns_capture_open(&t->dns, bpf_program__fd(skel->progs.tc_dns));
+		if (err) {
+			nr_err("cannot capture DNS answers (-d): %s", strerror(-err));
+			return 1;
+		}
+	}
 	/* JSON keeps stdout for objects: the banner goes to stderr. */
 	fputs("Tracing connect ... Hit Ctrl-C to end\n",
 	      c->o->json ? stderr : stdout);
@@ -50,9 +80,50 @@ static int tc_ready(void *ctx)
 	return fmt_header(&c->fmt);
 }
 
+static const struct dns_entry *dns_lookup(struct tc_ctx *t,
+					   const struct nr_event *e)
+{
+	struct dns_addr a = { .family = e->family == AF_INET6 ? AF_INET6 : AF_INET };
+	const struct dns_entry *d;
+
+	memcpy(a.a, &e->raddr, a.family == AF_INET ? 4 : 16);
+	d = dns_cache_get(&t->dns.cache, &a, e->ts_ns);
+	if (d)
+		return d;
+	/* The answer may have come after this batch's drain: look again. */
+	dns_capture_drain(&t->dns);
+	return dns_cache_get(&t->dns.cache, &a, e->ts_ns);
+}
+
+/* BCC's QUERY text, and the answer's age in ms for JSON (or NULL). */
+static void dns_cells(struct tc_ctx *t, const struct nr_event *e,
+		      const char *daddr, union cell *v, char *text, size_t n,
+		      char *age, size_t an)
+{
+	const struct dns_entry *d = dns_lookup(t, e);
+	uint64_t ns;
+
+	v[C_QUERY].s = text;
+	v[C_AGE].s = NULL;
+	if (!d) {
+		snprintf(text, n, "%s", !strcmp(daddr, "127.0.0.1") ||
+			 !strcmp(daddr, "::1") ? "localhost" : "No DNS Query");
+		return;
+	}
+	ns = e->ts_ns > d->ts_ns ? e->ts_ns - d->ts_ns : 0;
+	snprintf(age, an, "%.3f", ns / 1e6);
+	v[C_AGE].s = age;
+	if (ns > DNS_DELAY_NS && !t->out.o->json)
+		snprintf(text, n, "%s (%sms)", d->name, age);
+	else
+		snprintf(text, n, "%s", d->name);
+}
+
 static int tc_event(void *ctx, const struct nr_event *e)
 {
-	struct conn_out *c = ctx;
+	struct tc_ctx *tc = ctx;
+	struct conn_out *c = &tc->out;
+	char query[DNS_NAME_MAX + 64], age[32];
 	struct conn_text t;
 	union cell v[C__N];
 
@@ -66,6 +137,9 @@ static int tc_event(void *ctx, const struct nr_event *e)
 	v[C_LPORT].i = e->lport;
 	v[C_DADDR].s = t.raddr;
 	v[C_DPORT].i = e->rport;
+	if (tc->dns_on)
+		dns_cells(tc, e, t.raddr, v, query, sizeof(query), age,
+			  sizeof(age));
 	return fmt_row(&c->fmt, v);
 }
 
@@ -111,9 +185,29 @@ static int read_counts(int fd, struct count_row **rows, size_t *n)
 	return 0;
 }
 
+static int tc_fds(void *ctx, int *fds, int max)
+{
+	struct tc_ctx *t = ctx;
+
+	if (!t->dns_on || max < 2)
+		return 0;
+	fds[0] = t->dns.fd[0];
+	fds[1] = t->dns.fd[1];
+	return 2;
+}
+
+static void tc_drain(void *ctx)
+{
+	struct tc_ctx *t = ctx;
+
+	if (t->dns_on)
+		dns_capture_drain(&t->dns);
+}
+
 static int tc_finish(struct netrace_bpf *skel, void *ctx)
 {
-	struct conn_out *c = ctx;
+	struct tc_ctx *t = ctx;
+	struct conn_out *c = &t->out;
 	struct count_row *rows;
 	struct fmt f;
 	size_t n, i;
@@ -151,35 +245,53 @@ static int tc_finish(struct netrace_bpf *skel, void *ctx)
 
 static int tc_setup(void *ctx, const struct nr_opts *o)
 {
-	struct conn_out *c = ctx;
+	struct tc_ctx *t = ctx;
+	struct conn_out *c = &t->out;
 
+	if (o->count && o->dns) {
+		nr_usage_err("-c/--count and -d/--dns cannot be used together");
+		return 2;
+	}
+	t->dns_on = o->dns;
 	conn_out_init(c, o, columns, C__N);
 	fmt_show(&c->fmt, C_TIME, o->timestamp);
 	fmt_show(&c->fmt, C_UID, o->print_uid);
 	fmt_show(&c->fmt, C_LPORT, o->lport);
-	/* BCC ends every row with " " and the (here empty) DNS column. */
-	c->fmt.row_suffix = " ";
+	fmt_show(&c->fmt, C_QUERY, o->dns);
+	fmt_show(&c->fmt, C_AGE, false);
+	if (!o->dns) {
+		c->fmt.json_mask &= ~(1U << C_QUERY | 1U << C_AGE);
+		/* BCC ends every row with " " and the empty DNS column. */
+		c->fmt.row_suffix = " ";
+	}
 	return 0;
 }
 
 static const char *const tc_sources[] = {
-	nr_src_netrace_h, nr_src_common, nr_src_tcpconnect, NULL,
+	nr_src_netrace_h, nr_src_common, nr_src_tcpconnect, nr_src_dns, NULL,
 };
 
 static const struct tracer tcpconnect_tracer = {
 	.prefix = "tc_",
 	.sources = tc_sources,
 	.setup = tc_setup,
+	.configure = tc_configure,
 	.ready = tc_ready,
+	.fds = tc_fds,
+	.drain = tc_drain,
 	.event = tc_event,
 	.finish = tc_finish,
 };
 
 static int tcpconnect_main(const struct applet *a, int argc, char **argv)
 {
-	struct conn_out c = {};
+	struct tc_ctx c = {};
+	int ret;
 
-	return tracer_main(a, argc, argv, &tcpconnect_tracer, &c);
+	ret = tracer_main(a, argc, argv, &tcpconnect_tracer, &c);
+	if (c.dns_on)
+		dns_capture_close(&c.dns);
+	return ret;
 }
 
 const struct applet applet_tcpconnect = {
@@ -189,12 +301,14 @@ const struct applet applet_tcpconnect = {
 	.opts = OPTBIT(OPT_TIMESTAMP) | OPTBIT(OPT_PID) | OPTBIT(OPT_PORT) |
 		OPTBIT(OPT_IPV4) | OPTBIT(OPT_IPV6) | OPTBIT(OPT_LPORT) |
 		OPTBIT(OPT_PRINT_UID) | OPTBIT(OPT_UID) | OPTBIT(OPT_COUNT) |
-		OPTBIT(OPT_CGROUPMAP) | OPTBIT(OPT_MNTNSMAP) | OPTBIT(OPT_JSON) |
+		OPTBIT(OPT_CGROUPMAP) | OPTBIT(OPT_MNTNSMAP) | OPTBIT(OPT_DNS) |
+		OPTBIT(OPT_JSON) |
 		OPTBIT(OPT_ATTACH) | OPTBIT(OPT_BUFFER) | OPTBIT(OPT_EBPF) |
 		OPTBIT(OPT_VERBOSE),
 	.examples =
 		"    tcpconnect           # trace all TCP connect()s\n"
 		"    tcpconnect -t        # include timestamps\n"
+		"    tcpconnect -d        # include DNS queries associated with connects\n"
 		"    tcpconnect -p 181    # only trace PID 181\n"
 		"    tcpconnect -P 80     # only trace port 80\n"
 		"    tcpconnect -P 80,81  # only trace port 80 and 81\n"

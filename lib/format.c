@@ -340,6 +340,7 @@ static void text_cell(struct buf *b, const struct column *c,
 		break;
 	case COL_STR:
 	case COL_NULLSTR:
+	case COL_NUMSTR:
 	default:
 		used = put_sanitized(b, v->s ? v->s : "-",
 				     c->prec > 0 ? c->prec : 0);
@@ -363,6 +364,12 @@ static void json_cell(struct buf *b, const struct column *c,
 			put(b, "true", 4);
 		else
 			put(b, "false", 5);
+		break;
+	case COL_NUMSTR:
+		if (v->s)
+			put(b, v->s, strlen(v->s));
+		else
+			put(b, "null", 4);
 		break;
 	case COL_NULLSTR:
 		if (!v->s) {

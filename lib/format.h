@@ -18,6 +18,7 @@ enum col_type {
 	COL_SECS,	/* nanoseconds; text "%-*.3f" seconds, JSON number */
 	COL_BOOL,	/* JSON true/false; text "yes"/"no" */
 	COL_NULLSTR,	/* string that may be NULL: JSON null, text "-" */
+	COL_NUMSTR,	/* a number already in text, or NULL: JSON unquoted/null */
 };
 
 struct column {

@@ -49,6 +49,8 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 		"trace cgroups in this BPF map only" },
 	[OPT_MNTNSMAP] = { 0, "mntnsmap", "PATH",
 		"trace mount namespaces in this BPF map only" },
+	[OPT_DNS] = { 'd', "dns", NULL,
+		"include likely DNS query associated with each connect" },
 	[OPT_IFACE] = { 'i', "interface", "IFACE",
 		"only this interface (repeatable, or a comma-separated list)" },
 	[OPT_ALL] = { 'a', "all", NULL,
@@ -293,6 +295,7 @@ static int set_opt(struct nr_opts *o, int id, const char *arg)
 	case OPT_LPORT:		o->lport = true; break;
 	case OPT_PRINT_UID:	o->print_uid = true; break;
 	case OPT_COUNT:		o->count = true; break;
+	case OPT_DNS:		o->dns = true; break;
 	case OPT_ALL:		o->all = true; break;
 	case OPT_DRIVERS:	o->drivers = true; break;
 	case OPT_PROBE:		o->probe = true; break;

@@ -30,6 +30,7 @@ enum nr_opt_id {
 	OPT_COUNT,		/* -c, --count */
 	OPT_CGROUPMAP,		/* --cgroupmap PATH */
 	OPT_MNTNSMAP,		/* --mntnsmap PATH */
+	OPT_DNS,		/* -d, --dns             (tcpconnect) */
 	OPT_IFACE,		/* -i, --interface IFACE (repeatable, comma list) */
 	OPT_ALL,		/* -a, --all */
 	OPT_DRIVERS,		/* --drivers */
@@ -63,6 +64,7 @@ struct nr_opts {
 	bool lport;		/* -L */
 	bool print_uid;		/* -U */
 	bool count;		/* -c */
+	bool dns;		/* -d */
 	bool all;		/* -a */
 	bool drivers;		/* --drivers */
 	bool probe;		/* --probe */

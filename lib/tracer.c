@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -333,21 +334,35 @@ static int open_buffer(struct run *r)
 	return 0;
 }
 
-/* Drain in bulk every POLL_MS; the BPF side wakes us early only when busy. */
+#define MAX_FDS	8
+
+/*
+ * Wake on the buffer's epoll descriptor or the applet's own, or every
+ * POLL_MS: the BPF side asks for a wakeup only when much is waiting, so
+ * a quiet tracer drains on the timer and a busy one in bulk.
+ */
 static int poll_loop(struct run *r)
 {
-	int err;
+	struct pollfd pfd[1 + MAX_FDS];
+	int fds[MAX_FDS], nfd = 0, i, err;
 
+	pfd[0].fd = r->rb ? ring_buffer__epoll_fd(r->rb) :
+			    perf_buffer__epoll_fd(r->pb);
+	if (r->t->fds)
+		nfd = r->t->fds(r->ctx, fds, MAX_FDS);
+	for (i = 0; i < nfd; i++)
+		pfd[1 + i].fd = fds[i];
+	for (i = 0; i <= nfd; i++)
+		pfd[i].events = POLLIN;
 	while (!stop_signal && !r->write_failed) {
-		if (r->rb) {
-			err = ring_buffer__poll(r->rb, POLL_MS);
-			if (err >= 0)
-				err = ring_buffer__consume(r->rb);
-		} else {
-			err = perf_buffer__poll(r->pb, POLL_MS);
+		if (poll(pfd, 1 + nfd, POLL_MS) < 0 && errno != EINTR) {
+			nr_err("waiting for events: %s", strerror(errno));
+			return -1;
 		}
-		if (err == -EINTR)
-			continue;
+		if (r->t->drain)
+			r->t->drain(r->ctx);
+		err = r->rb ? ring_buffer__consume(r->rb) :
+			      perf_buffer__consume(r->pb);
 		if (fflush(stdout) || ferror(stdout))
 			r->write_failed = true;
 		if (err < 0 && !r->write_failed) {
@@ -393,15 +408,17 @@ static int run_traced(struct run *r)
 	if (open_buffer(r))
 		return 1;
 	install_signals();
-	if (r->t->ready && r->t->ready(r->ctx))
-		return 0;
+	if (r->t->ready && (ret = r->t->ready(r->skel, r->ctx)))
+		return ret < 0 ? 0 : ret;
 	if (fflush(stdout))
 		return 0;
 	if (poll_loop(r))
 		ret = 1;
 	/* Events still queued belong to the run: print them. */
-	if (r->rb && !r->write_failed)
+	if (!r->write_failed && r->rb)
 		ring_buffer__consume(r->rb);
+	else if (!r->write_failed)
+		perf_buffer__consume(r->pb);
 	if (!r->write_failed && r->t->finish && r->t->finish(r->skel, r->ctx))
 		r->write_failed = true;
 	fflush(stdout);
@@ -462,7 +479,7 @@ int tracer_main(const struct applet *a, int argc, char **argv,
 		return ret > 0 ? 0 : 2;
 	if (o.ebpf)
 		return tracer_print_source(t->sources);
-	if (t->setup && t->setup(ctx, &o))
-		return 1;
+	if (t->setup && (ret = t->setup(ctx, &o)))
+		return ret;
 	return tracer_run(t, &o, ctx);
 }

@@ -19,12 +19,21 @@ struct netrace_bpf;
 struct tracer {
 	const char *prefix;	/* programs of this applet: "tc_" */
 	const char *const *sources;	/* --ebpf: BPF C source, NULL-ended */
-	/* Options parsed, nothing loaded yet: prepare the output. */
+	/* Options parsed, nothing loaded yet: prepare the output.  Nonzero
+	 * is the exit status (2 after a usage error it printed). */
 	int (*setup)(void *ctx, const struct nr_opts *o);
 	/* Between open and load: applet settings in skel->rodata. */
 	int (*configure)(struct netrace_bpf *skel, void *ctx);
-	/* Attached: banner and header.  -1 on a write error. */
-	int (*ready)(void *ctx);
+	/* Attached: banner and header.  0, -1 on a write error (a quiet
+	 * stop), or the exit status after an error it printed. */
+	int (*ready)(struct netrace_bpf *skel, void *ctx);
+	/*
+	 * Descriptors besides the event buffer to wait on (up to max), and
+	 * what to do when woken: read them.  Called before each batch of
+	 * events is handled, so what they bring is known to the events.
+	 */
+	int (*fds)(void *ctx, int *fds, int max);
+	void (*drain)(void *ctx);
 	/* One event.  -1 on a write error (stops the tracer quietly). */
 	int (*event)(void *ctx, const struct nr_event *e);
 	/* Stopped, still loaded: count tables.  -1 on a write error. */
@@ -47,6 +56,7 @@ int tracer_check_privileges(void);
 extern const char nr_src_netrace_h[];
 extern const char nr_src_common[];
 extern const char nr_src_tcpconnect[];
+extern const char nr_src_dns[];
 extern const char nr_src_tcpaccept[];
 extern const char nr_src_xdpfeatures[];
 
