@@ -83,6 +83,11 @@ int tracer_print_source(const char *const *srcs)
 	return fflush(stdout) ? 1 : 0;
 }
 
+struct netrace_bpf *tracer_skel_open(void)
+{
+	return netrace_bpf__open();
+}
+
 static int strategy_of(const struct bpf_program *p)
 {
 	static const struct {
@@ -228,7 +233,7 @@ static int try_strategy(struct run *r, enum nr_attach a)
 {
 	int err;
 
-	r->skel = netrace_bpf__open();
+	r->skel = tracer_skel_open();
 	if (!r->skel)
 		return -errno;
 	select_programs(r, a);

@@ -49,6 +49,12 @@ int tracer_main(const struct applet *a, int argc, char **argv,
 /* Run until stopped; returns the exit status (0, or 1 after an error). */
 int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx);
 
+/*
+ * Open the shared BPF object.  The only caller of netrace_bpf__open():
+ * the skeleton embeds the object in every file that calls it.
+ */
+struct netrace_bpf *tracer_skel_open(void);
+
 /* 0 when the caller may load BPF, else 1 after one line on stderr. */
 int tracer_check_privileges(void);
 

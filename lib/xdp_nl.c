@@ -4,7 +4,9 @@
  * ethtool, rtnetlink and libbpf.  See xdp_nl.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "netrace.skel.h"
+#include "tracer.h"
 #include "xdp_nl.h"
 
 /* Large enough that no single reply is cut (recvmsg MSG_TRUNC). */
@@ -497,6 +501,64 @@ int xdp_nl_dump(struct xdp_nl *nl, struct xdp_nl_dev **devs, size_t *n)
 	return 0;
 }
 
+struct dev_one {
+	struct xdp_nl_dev *dev;
+	bool got;
+};
+
+static int dev_one_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dev_one *r = data;
+	int err = xdp_nl_parse_dev(nlh, nlh->nlmsg_len, r->dev);
+
+	if (err) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	r->got = true;
+	return MNL_CB_OK;
+}
+
+int xdp_nl_get(struct xdp_nl *nl, uint32_t ifindex, struct xdp_nl_dev *dev)
+{
+	char buf[MNL_NLMSG_HDRLEN + 64] = { 0 };
+	struct dev_one r = { .dev = dev };
+	struct nlmsghdr *nlh;
+	int err;
+
+	memset(dev, 0, sizeof(*dev));
+	if (!nl->sock)
+		return -EBADF;
+	/* A "doit" sends no NLMSG_DONE: the ACK ends the exchange. */
+	nlh = genl_req(buf, nl->family, NLM_F_ACK, NR_NETDEV_CMD_DEV_GET,
+		       NR_NETDEV_FAMILY_VERSION, ++nl->seq);
+	mnl_attr_put_u32(nlh, NR_NETDEV_A_DEV_IFINDEX, ifindex);
+	err = nl_talk(nl->sock, nlh, dev_one_cb, &r);
+	if (!err && (!r.got || dev->ifindex != ifindex))
+		err = -ENODEV;
+	return err;
+}
+
+enum xdp_src xdp_nl_source(int err, char *why, size_t n)
+{
+	if (n)
+		why[0] = '\0';
+	if (!err)
+		return XDP_SRC_KERNEL;
+	if (err == -ENOENT)
+		snprintf(why, n, "this kernel has no netdev netlink family (Linux before 6.3)");
+	else
+		snprintf(why, n,
+			 "the netdev netlink family did not answer (%s)",
+			 strerror(err < 0 ? -err : err));
+	return XDP_SRC_TABLE;
+}
+
+const char *xdp_src_name(enum xdp_src src)
+{
+	return src == XDP_SRC_KERNEL ? "kernel" : "table";
+}
+
 const struct xdp_nl_dev *xdp_nl_find(const struct xdp_nl_dev *devs,
 				     size_t n, uint32_t ifindex)
 {
@@ -766,7 +828,7 @@ int xdp_iface_query(const struct xdp_nl_dev *devs, size_t n,
 		ifc->dev = *dev;
 		ifc->has_dev = true;
 	}
-	xdp_if_prog(ifindex, &ifc->prog);
+	ifc->prog_err = xdp_if_prog(ifindex, &ifc->prog);
 	if (strcmp(ifc->driver, "veth") ||
 	    xdp_if_veth_peer(ifindex, &ifc->peer))
 		return 0;
@@ -775,4 +837,228 @@ int xdp_iface_query(const struct xdp_nl_dev *devs, size_t n,
 	    !xdp_if_prog(ifc->peer.ifindex, &ifc->peer_prog))
 		ifc->has_peer_prog = true;
 	return 0;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	uint32_t x = ((const struct xdp_if_ref *)a)->ifindex;
+	uint32_t y = ((const struct xdp_if_ref *)b)->ifindex;
+
+	return x < y ? -1 : x > y;
+}
+
+int xdp_if_list(struct xdp_if_ref **list, size_t *n)
+{
+	struct if_nameindex *ni, *p;
+	size_t count = 0;
+
+	*list = NULL;
+	*n = 0;
+	ni = if_nameindex();
+	if (!ni)
+		return -errno;
+	for (p = ni; p->if_index; p++)
+		count++;
+	*list = calloc(count ? count : 1, sizeof(**list));
+	if (!*list) {
+		if_freenameindex(ni);
+		return -ENOMEM;
+	}
+	for (p = ni; p->if_index; p++, (*n)++) {
+		(*list)[*n].ifindex = p->if_index;
+		snprintf((*list)[*n].name, IF_NAMESIZE, "%s", p->if_name);
+	}
+	if_freenameindex(ni);
+	qsort(*list, *n, sizeof(**list), cmp_ref);
+	return 0;
+}
+
+/* ---- --probe ---- */
+
+/*
+ * libbpf's messages while probing: kept, not printed (the applet shows
+ * them with -v), and the kernel's extack message picked out for notes.
+ */
+static char probe_log[4096];
+static size_t probe_log_len;
+static char probe_kmsg[128];
+
+#define KMSG_PREFIX	"Kernel error message: "
+
+static int probe_print(enum libbpf_print_level level, const char *fmt,
+		       va_list ap)
+{
+	char line[512];
+	const char *kmsg;
+	size_t len;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	if (probe_log_len + len < sizeof(probe_log)) {
+		memcpy(probe_log + probe_log_len, line, len + 1);
+		probe_log_len += len;
+	}
+	/* The default print adds "libbpf: "; the message does not. */
+	kmsg = strstr(line, KMSG_PREFIX);
+	if (kmsg) {
+		kmsg += strlen(KMSG_PREFIX);
+		snprintf(probe_kmsg, sizeof(probe_kmsg), "%.*s",
+			 (int)strcspn(kmsg, "\n"), kmsg);
+	}
+	return 0;
+}
+
+static libbpf_print_fn_t probe_log_start(void)
+{
+	probe_log[0] = '\0';
+	probe_log_len = 0;
+	probe_kmsg[0] = '\0';
+	return libbpf_set_print(probe_print);
+}
+
+const char *xdp_probe_log(void)
+{
+	return probe_log;
+}
+
+int xdp_probe_load(void)
+{
+	libbpf_print_fn_t old = probe_log_start();
+	struct netrace_bpf *skel;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int fd;
+
+	skel = tracer_skel_open();
+	if (!skel) {
+		fd = -errno;
+		goto out;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == skel->progs.xf_pass);
+	/*
+	 * xf_pass uses no map: create none of the applets' maps.  The
+	 * global-data maps (.rodata) stay: libbpf before 1.3 mmap()s them
+	 * in the skeleton load whether they were created or not.
+	 */
+	bpf_object__for_each_map(map, skel->obj)
+		if (!bpf_map__is_internal(map))
+			bpf_map__set_autocreate(map, false);
+	fd = netrace_bpf__load(skel);
+	if (!fd) {
+		/* Our own fd: the skeleton and its copy go now. */
+		fd = fcntl(bpf_program__fd(skel->progs.xf_pass),
+			   F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			fd = -errno;
+	}
+	netrace_bpf__destroy(skel);
+out:
+	libbpf_set_print(old);
+	return fd;
+}
+
+/* ": <kernel message>" when the kernel said why, else "". */
+static const char *kmsg_suffix(char *buf, size_t n)
+{
+	if (probe_kmsg[0])
+		snprintf(buf, n, ": %s", probe_kmsg);
+	else if (n)
+		buf[0] = '\0';
+	return buf;
+}
+
+static void probe_attach_failed(int err, struct xdp_probe *p)
+{
+	char km[136];
+
+	kmsg_suffix(km, sizeof(km));
+	switch (err) {
+	case -EBUSY:
+	case -EEXIST:
+		/* UPDATE_IF_NOEXIST: someone attached in the meantime. */
+		p->res = XDP_PROBE_BUSY;
+		snprintf(p->note, sizeof(p->note),
+			 "probe refused: a program was attached meanwhile, not touched%s",
+			 km);
+		break;
+	case -EOPNOTSUPP:
+		p->res = XDP_PROBE_UNSUPPORTED;
+		snprintf(p->note, sizeof(p->note),
+			 "probe: the driver refused native XDP%s",
+			 km[0] ? km : ": not supported");
+		break;
+	default:
+		p->res = XDP_PROBE_ERROR;
+		snprintf(p->note, sizeof(p->note),
+			 "probe: attach failed (%s)%s", strerror(-err), km);
+		break;
+	}
+}
+
+void xdp_probe_iface(int prog_fd, uint32_t ifindex, struct xdp_probe *p)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, mine, .old_prog_fd = prog_fd);
+	libbpf_print_fn_t old;
+	struct xdp_if_prog cur;
+	char km[136];
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = xdp_if_prog(ifindex, &cur);
+	if (err) {
+		p->res = XDP_PROBE_ERROR;
+		snprintf(p->note, sizeof(p->note),
+			 "probe: cannot tell whether a program is attached (%s), not touched",
+			 strerror(-err));
+		return;
+	}
+	if (cur.attach_mode != XDP_ATTACHED_NONE) {
+		p->res = XDP_PROBE_BUSY;
+		snprintf(p->note, sizeof(p->note),
+			 "probe refused: program %u (%s) is attached, not touched",
+			 cur.prog_id ? cur.prog_id : cur.drv_prog_id ?
+			 cur.drv_prog_id : cur.skb_prog_id ? cur.skb_prog_id :
+			 cur.hw_prog_id, xdp_attach_mode_name(cur.attach_mode));
+		return;
+	}
+	old = probe_log_start();
+	err = bpf_xdp_attach(ifindex, prog_fd,
+			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			     NULL);
+	if (err) {
+		probe_attach_failed(err, p);
+		goto out;
+	}
+	/* With old_prog_fd (XDP_FLAGS_REPLACE) only our own program goes. */
+	err = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, &mine);
+	if (err) {
+		p->res = XDP_PROBE_ERROR;
+		snprintf(p->note, sizeof(p->note),
+			 "probe: attached, but detaching failed (%s)%s",
+			 strerror(-err), kmsg_suffix(km, sizeof(km)));
+		goto out;
+	}
+	p->res = XDP_PROBE_OK;
+out:
+	libbpf_set_print(old);
+}
+
+const char *xdp_probe_res_name(enum xdp_probe_res res)
+{
+	switch (res) {
+	case XDP_PROBE_OK:
+		return "ok";
+	case XDP_PROBE_UNSUPPORTED:
+		return "unsupported";
+	case XDP_PROBE_BUSY:
+		return "busy";
+	case XDP_PROBE_ERROR:
+		return "error";
+	case XDP_PROBE_NONE:
+		break;
+	}
+	return NULL;
 }

@@ -2,11 +2,14 @@
 /*
  * What the running kernel says about XDP on each interface: the netdev
  * generic-netlink family (Linux 6.3+), the driver name (ethtool, sysfs),
- * the veth peer (rtnetlink) and the attached program (libbpf).
+ * the veth peer (rtnetlink) and the attached program (libbpf); whether
+ * the table must stand in for the family; and --probe, which attaches
+ * the shared BPF object's XDP_PASS program in driver mode for a moment.
  *
- * Every function returns 0 or a negative errno and prints nothing; the
- * caller decides what is worth a message.  The message parsers are pure
- * (a byte buffer in, a struct out) so tests can feed them canned bytes.
+ * Every function returns 0 or a negative errno (or fills in a result
+ * struct) and prints nothing; the caller decides what is worth a
+ * message.  The message parsers are pure (a byte buffer in, a struct
+ * out) so tests can feed them canned bytes.
  */
 #ifndef NETRACE_XDP_NL_H
 #define NETRACE_XDP_NL_H
@@ -87,6 +90,11 @@ void xdp_nl_close(struct xdp_nl *nl);
  * error, replies may be left unread on the socket: close it.
  */
 int xdp_nl_dump(struct xdp_nl *nl, struct xdp_nl_dev **devs, size_t *n);
+/*
+ * dev-get for one device: for an interface the dump did not list (it
+ * appeared meanwhile).  -ENODEV when the kernel has no such device.
+ */
+int xdp_nl_get(struct xdp_nl *nl, uint32_t ifindex, struct xdp_nl_dev *dev);
 const struct xdp_nl_dev *xdp_nl_find(const struct xdp_nl_dev *devs,
 				     size_t n, uint32_t ifindex);
 
@@ -99,6 +107,22 @@ const struct xdp_nl_dev *xdp_nl_find(const struct xdp_nl_dev *devs,
 int xdp_nl_parse_dev(const void *buf, size_t len, struct xdp_nl_dev *dev);
 /* Parse a CTRL_CMD_GETFAMILY reply: the family id, or -EBADMSG. */
 int xdp_nl_parse_family(const void *buf, size_t len, uint16_t *id);
+
+/* Where an interface's flags come from. */
+enum xdp_src {
+	XDP_SRC_KERNEL,		/* the netdev family: live flags */
+	XDP_SRC_TABLE,		/* the reference table stands in */
+};
+
+/*
+ * The fallback decision, from the result of xdp_nl_open() (or of the
+ * dump after it): 0 is the kernel; -ENOENT (no family: Linux before 6.3)
+ * and any other error make the table stand in, with why (for the line
+ * that says so) written into why.  Pure, for the unit tests.
+ */
+enum xdp_src xdp_nl_source(int err, char *why, size_t n);
+/* "kernel" or "table" (the JSON "source" value). */
+const char *xdp_src_name(enum xdp_src src);
 
 /* Which of the three bit sets a bit belongs to, for naming. */
 enum xdp_bitset {
@@ -185,6 +209,7 @@ struct xdp_iface {
 	struct xdp_if_peer peer;
 	bool has_peer_prog;		/* peer in this namespace: queried */
 	struct xdp_if_prog peer_prog;
+	int prog_err;			/* 0, or why prog is unknown */
 };
 
 /*
@@ -195,5 +220,50 @@ struct xdp_iface {
  */
 int xdp_iface_query(const struct xdp_nl_dev *devs, size_t n,
 		    uint32_t ifindex, struct xdp_iface *ifc);
+
+/* An interface by index, with the name it had when it was listed. */
+struct xdp_if_ref {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+};
+
+/*
+ * Every interface of the current network namespace, by ifindex
+ * (ascending), into a malloc'ed array (*list, free() it).
+ */
+int xdp_if_list(struct xdp_if_ref **list, size_t *n);
+
+/* ---- --probe: native XDP for a moment ---- */
+
+enum xdp_probe_res {
+	XDP_PROBE_NONE,		/* not probed */
+	XDP_PROBE_OK,		/* attached in driver mode and detached */
+	XDP_PROBE_UNSUPPORTED,	/* the driver refused native XDP */
+	XDP_PROBE_BUSY,		/* a program was attached: not touched */
+	XDP_PROBE_ERROR,	/* anything else; note says what */
+};
+
+struct xdp_probe {
+	enum xdp_probe_res res;
+	char note[320];		/* "" for ok; else what happened, why */
+};
+
+/*
+ * Load xf_pass, the XDP_PASS program of the shared BPF object, and no
+ * other program or map: its fd (close it), or a negative errno.  libbpf's
+ * messages are kept for xdp_probe_log(), never printed.
+ */
+int xdp_probe_load(void);
+/*
+ * Attach prog_fd to ifindex in driver mode (XDP_FLAGS_UPDATE_IF_NOEXIST,
+ * so a program attached meanwhile is never replaced), then detach it
+ * (only if it is still ours).  An interface that has a program in any
+ * mode is refused without being touched.
+ */
+void xdp_probe_iface(int prog_fd, uint32_t ifindex, struct xdp_probe *p);
+/* "ok", "unsupported", "busy", "error"; NULL for XDP_PROBE_NONE. */
+const char *xdp_probe_res_name(enum xdp_probe_res res);
+/* libbpf's messages of the last xdp_probe_load() or _iface(), or "". */
+const char *xdp_probe_log(void);
 
 #endif

@@ -188,6 +188,9 @@ static json_t *parse_line(const char *line, const struct fmt *f)
 		case COL_NULLSTR:
 			assert_true(json_is_string(val) || json_is_null(val));
 			break;
+		case COL_NUMSTR:
+			assert_true(json_is_number(val) || json_is_null(val));
+			break;
 		}
 		it = json_object_iter_next(o, it);
 	}
