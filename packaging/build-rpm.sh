@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# packaging/build-rpm.sh [--out DIR] [--tarball FILE]
+#
+# Source and binary RPMs of netrace, and a yum/dnf repository of the
+# binary ones:
+#   DIR/SOURCES/netrace-VERSION.tar.gz   (packaging/dist.sh, unless --tarball)
+#   DIR/SRPMS/netrace-VERSION-RELEASE.src.rpm
+#   DIR/RPMS/ARCH/netrace-VERSION-RELEASE.ARCH.rpm
+#   DIR/repo/  the binary RPMs and repodata/ (createrepo_c)
+# DIR defaults to build/rpm in the source tree.  The spec used is the one
+# inside the tarball, so the tarball alone is what is built.
+#
+# On a system whose rpm database does not hold the build dependencies
+# (Debian, Ubuntu), rpmbuild runs with --nodeps: the Debian packages
+# provide what the BuildRequires name.  NETRACE_RPM_NODEPS=0/1 overrides.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+out=$src/build/rpm
+tarball=
+
+die() { echo "build-rpm: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out)		out=$2; shift 2 ;;
+	--tarball)	tarball=$2; shift 2 ;;
+	-h|--help)	sed -n '3,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*)		die "unknown argument '$1' (see --help)" ;;
+	esac
+done
+
+for tool in rpmbuild rpmspec createrepo_c; do
+	command -v "$tool" >/dev/null ||
+		die "$tool not found: install rpm and createrepo-c (Debian) or rpm-build and createrepo_c (Fedora/RHEL)"
+done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -rf "$out/BUILD" "$out/BUILDROOT" "$out/RPMS" "$out/SRPMS" "$out/SPECS" \
+	"$out/repo"
+mkdir -p "$out/SOURCES" "$out/SPECS"
+
+version=$(rpmspec -q --srpm --qf '%{version}' "$src/packaging/netrace.spec")
+if [ -z "$tarball" ]; then
+	tarball=$out/SOURCES/netrace-$version.tar.gz
+	"$src/packaging/dist.sh" "$src" "$version" "$tarball"
+fi
+[ -f "$tarball" ] || die "no tarball $tarball"
+name=$(basename "$tarball")
+[ "$name" = "netrace-$version.tar.gz" ] ||
+	die "$name: the spec's Version is $version (netrace-$version.tar.gz)"
+[ "$tarball" -ef "$out/SOURCES/$name" ] || cp "$tarball" "$out/SOURCES/$name"
+
+# The spec from the tarball: what is packaged is what the tarball says.
+tar -xzOf "$out/SOURCES/$name" "netrace-$version/packaging/netrace.spec" \
+	>"$out/SPECS/netrace.spec" ||
+	die "$name has no netrace-$version/packaging/netrace.spec"
+
+nodeps=${NETRACE_RPM_NODEPS:-}
+if [ -z "$nodeps" ]; then
+	# An RPM distribution's rpm database knows the shell's package.
+	if rpm -qf "$(command -v sh)" >/dev/null 2>&1; then
+		nodeps=0
+	else
+		nodeps=1
+	fi
+fi
+args=(-ba --define "_topdir $out")
+if [ "$nodeps" = 1 ]; then
+	echo "build-rpm: not an RPM distribution: rpmbuild --nodeps" >&2
+	args+=(--nodeps)
+	# rpm's brp-compress is a "#!/bin/sh" script that needs bash ("read
+	# -d"): where /bin/sh is dash it compresses no man page.  Run it with
+	# bash (on Fedora/RHEL /bin/sh is bash anyway).
+	brp=$(rpm --eval '%{?__brp_compress}')
+	if [ -n "$brp" ] && command -v bash >/dev/null; then
+		args+=(--define "__brp_compress bash $brp")
+	fi
+fi
+
+rpmbuild "${args[@]}" "$out/SPECS/netrace.spec"
+
+mkdir -p "$out/repo"
+find "$out/RPMS" -name '*.rpm' -exec cp -t "$out/repo" {} +
+createrepo_c --quiet "$out/repo"
+
+echo "build-rpm: source RPM:  $(ls "$out"/SRPMS/*.src.rpm)"
+echo "build-rpm: repository:  $out/repo"
+for f in "$out/repo"/*.rpm; do echo "build-rpm:   $f"; done

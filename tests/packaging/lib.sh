@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# shellcheck shell=bash
+# Shared by the packaging tests: results, tool checks, --help parsing.
+
+nr_passed=0
+nr_failed=0
+
+ok() { echo "ok - $*"; nr_passed=$((nr_passed + 1)); }
+not_ok() { echo "not ok - $*"; nr_failed=$((nr_failed + 1)); }
+# check DESCRIPTION COMMAND...: ok if the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# Exit with the summary line: 1 if anything failed.
+finish() {
+	echo "$nr_passed passed, $nr_failed failed"
+	[ "$nr_failed" -eq 0 ]
+}
+
+# A privileged or tool-dependent test that cannot run: skipped (77) on a
+# developer's machine, failed in CI (CI=true or NETRACE_REQUIRE_PRIV=1).
+skip_or_fail() {
+	if [ "${CI:-}" = true ] || [ "${NETRACE_REQUIRE_PRIV:-}" = 1 ]; then
+		echo "FAIL (CI): $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# need_tools DEBIAN-PACKAGE-HINT TOOL...: every tool in PATH, or skip/fail.
+need_tools() {
+	local hint=$1 t missing=()
+	shift
+	for t in "$@"; do
+		command -v "$t" >/dev/null || missing+=("$t")
+	done
+	[ ${#missing[@]} -eq 0 ] ||
+		skip_or_fail "missing ${missing[*]}: apt-get install $hint"
+}
+
+# help_invocations CMD...: each option's invocation as --help prints it,
+# one per line ("-p PID, --pid PID", "--ebpf").
+help_invocations() {
+	"$@" --help | help_text_invocations
+}
+# The same, from a --help text on stdin.
+help_text_invocations() {
+	awk '
+		/^(optional arguments|options):$/ { on = 1; next }
+		on && /^$/ { exit }
+		on && /^  -/ { sub(/^  /, ""); sub(/  .*/, ""); print }'
+}
+
+# help_options CMD...: every option word (-p, --pid, ...), one per line.
+help_options() {
+	help_invocations "$@" | tr ',' '\n' | awk '{ print $1 }'
+}
+
+# expected_files APPLET...: tests/packaging/expected-files.txt with its
+# @APPLET@ lines expanded, comments dropped, sorted.
+expected_files() {
+	local line a
+	while IFS= read -r line; do
+		case $line in
+		'#'*|'')	;;
+		*@APPLET@*)	for a in "$@"; do echo "${line//@APPLET@/$a}"; done ;;
+		*)		echo "$line" ;;
+		esac
+	done <"$(dirname "${BASH_SOURCE[0]}")/expected-files.txt" | LC_ALL=C sort
+}
