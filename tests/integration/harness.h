@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Shared pieces of the privileged integration suites (it_tcpconnect,
- * later it_tcpaccept): spawning a tracer and reading its output, forked
- * client processes that connect on command and report ground truth,
- * listeners, and the cgroup/bpffs/map fixtures the filters need.
+ * it_tcpaccept): spawning a tracer and reading its output, forked client
+ * processes that connect and server processes that accept on command,
+ * both reporting ground truth, listeners, and the cgroup/bpffs/map
+ * fixtures the filters need.
  *
  * Everything a test creates is registered on its struct nr_ctx, so the
  * teardown undoes it even when an assertion jumped out of the test body.
@@ -197,6 +198,96 @@ void nr_client_connect_ex_must(struct nr_client *cl, int family,
 			       const char *addr, int port, unsigned int flags,
 			       struct nr_conn *c);
 void nr_client_stop(struct nr_client *cl);
+
+/*
+ * Bulk: n connects to addr:port, each closed only once the peer closed
+ * it (or after 5 s), with SO_LINGER {1, 0}: neither side keeps a
+ * TIME_WAIT, so tens of thousands of connects do not run out of ports.
+ * Start, let the server accept, then wait for the client's tally.
+ */
+struct nr_bulk {
+	int ok;			/* connects that succeeded */
+	int failed;		/* connects that failed */
+	int first_err;		/* errno of the first failure */
+	int unconfirmed;	/* closed without seeing the peer close */
+};
+
+void nr_client_bulk_start_must(struct nr_client *cl, int family,
+			       const char *addr, int port, int n);
+void nr_client_bulk_wait_must(struct nr_client *cl, int timeout_ms,
+			      struct nr_bulk *b);
+
+/* ---- server processes (the accepting side) ---- */
+
+struct nr_server_cfg {
+	const char *comm;	/* prctl(PR_SET_NAME), at most 15 bytes */
+	uid_t uid;		/* 0: root; else setgid+setuid after bind */
+	const char *cgroup;	/* join this cgroup v2 dir, or NULL */
+	bool new_mntns;		/* unshare(CLONE_NEWNS) */
+	int family;		/* AF_INET or AF_INET6 */
+	/* NULL: 127.0.0.1 / ::1 (IPV6_V6ONLY); "::": dual stack (V6ONLY 0) */
+	const char *addr;
+	int max_accepts;	/* ground-truth records kept; 0: 256 */
+	int cpu;		/* with pin_cpu: sched_setaffinity to it */
+	bool pin_cpu;
+};
+
+struct nr_server {
+	pid_t pid;
+	int cmd_fd, resp_fd;
+	bool reaped;
+	bool busy;		/* an accept command is running */
+	int family;
+	int port;		/* the listener's port */
+	const char *connect_addr;	/* where clients connect to */
+	void *shm;		/* records, shared with the child */
+	size_t shm_len;
+	int cap;
+};
+
+/* Ground truth of one accept, as the accepting thread saw it. */
+struct nr_accept {
+	pid_t pid;		/* getpid() */
+	pid_t tid;		/* gettid() of the accepting thread */
+	uid_t uid;		/* getuid() */
+	char comm[17];		/* /proc/thread-self/comm of that thread */
+	int family;		/* of the accepted socket */
+	char laddr[INET6_ADDRSTRLEN];	/* getsockname() of the new fd */
+	char raddr[INET6_ADDRSTRLEN];	/* getpeername() of the new fd */
+	int lport, rport;
+	int err;		/* getsockname/getpeername errno, or 0 */
+};
+
+#define NR_ACCEPT4		0x1	/* accept4(NONBLOCK|CLOEXEC) */
+#define NR_ACCEPT_NONBLOCK	0x2	/* O_NONBLOCK listener: EAGAIN first,
+					 * then poll and accept again */
+#define NR_ACCEPT_RST		0x4	/* close with SO_LINGER {1, 0} */
+
+struct nr_accept_result {
+	int count;		/* accepts made (and recorded) */
+	int err;		/* errno of the first failed accept, or 0 */
+	int eagain;		/* EAGAINs (non-blocking mode) */
+	bool eagain_first;	/* the first accept, before any connect, got
+				 * EAGAIN (non-blocking mode) */
+};
+
+/* Fork a listening server; fails the test on setup errors. */
+struct nr_server *nr_server_start_must(struct nr_ctx *ctx,
+				       const struct nr_server_cfg *cfg);
+/*
+ * Make it accept n connections with nthreads threads (each n/nthreads,
+ * so every thread takes part): returns once the server is ready, i.e.
+ * (non-blocking) after its first accept got EAGAIN.  Connect after this.
+ */
+void nr_server_accept_begin_must(struct nr_server *s, int n, int nthreads,
+				 unsigned int flags);
+/* Wait up to timeout_ms for the accepts to be done. */
+void nr_server_accept_end_must(struct nr_server *s, int timeout_ms,
+			       struct nr_accept_result *r);
+/* Record i (0 <= i < count) of the last accept command. */
+void nr_server_accepted(const struct nr_server *s, int i,
+			struct nr_accept *a);
+void nr_server_stop(struct nr_server *s);
 
 /* ---- listeners and ports ---- */
 

@@ -1,0 +1,1495 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Privileged integration tests of `netrace tcpaccept`: every event is
+ * compared field by field with what the accepting server process saw
+ * itself (getpid, its thread's comm, getuid, getsockname and getpeername
+ * of the accepted socket).  Client and server have distinct pids and
+ * comms, so an event naming the client, the test or whatever ran in the
+ * softirq that finished the handshake fails.
+ *
+ * Other processes on the machine may accept while a test runs, so an
+ * event is "ours" only when its pid, rport AND lport match one of the
+ * server's accepts.  A filter's drop is checked with a dedicated server
+ * accepting first: no event with its pid may appear before the kept
+ * server's event nor within a grace period after it.
+ *
+ * Environment: NETRACE (the binary, required), NETRACE_ATTACH and
+ * NETRACE_BUFFER (added as --attach=/--buffer= to every tracer that does
+ * not set its own), CI=true or NETRACE_REQUIRE_PRIV=1 (not root is a
+ * failure, not a skip), NR_IT_FILTER (cmocka test-name filter).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+#define BANNER		"Tracing accept ... Hit Ctrl-C to end"
+#define NOBODY		65534
+#define BURST_N		2000
+/*
+ * Overflow: a ring buffer of 4 MiB holds 47,662 records of 88 bytes; a
+ * perf buffer 64 pages per CPU, 2,978 records (the server is pinned to
+ * one CPU so that they all go to the same one).
+ */
+#define OVF_RINGBUF_N	60000
+#define OVF_PERFBUF_N	10000
+#define OVF_QUIET_MS	1000	/* "output went quiet": no line for this */
+#define CLOCK_SLACK_S	5	/* TIME vs the test's own clock */
+#define BULK_MS		120000	/* bulk accepts: at most this long */
+
+#define TA_ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+
+/* ---- output contract ---- */
+
+static const struct nr_jkey event_keys[] = {
+	{ "time", JSON_STRING }, { "time_s", JSON_REAL },
+	{ "uid", JSON_INTEGER }, { "pid", JSON_INTEGER },
+	{ "comm", JSON_STRING }, { "ip", JSON_INTEGER },
+	{ "raddr", JSON_STRING }, { "rport", JSON_INTEGER },
+	{ "laddr", JSON_STRING }, { "lport", JSON_INTEGER },
+	{ NULL, 0 },
+};
+
+#define HDR_FMT		"%-7s %-12s %-2s %-16s %-5s %-16s %-5s"
+#define ROW_FMT		"%-7d %-12.12s %-2d %-16s %-5d %-16s %-5d"
+
+/* inet_ntop's own spelling of an address of IP version ip. */
+static bool addr_canonical(long long ip, const char *s)
+{
+	int af = ip == 4 ? AF_INET : AF_INET6;
+	unsigned char bin[16];
+	char back[INET6_ADDRSTRLEN];
+
+	return s && inet_pton(af, s, bin) == 1 &&
+	       inet_ntop(af, bin, back, sizeof(back)) && !strcmp(back, s);
+}
+
+static long long jint(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static bool port_ok(long long p)
+{
+	return p >= 0 && p <= 65535;
+}
+
+/* "HH:MM:SS" exactly: its second of the day, or -1. */
+static int hms_secs(const char *s)
+{
+	if (!s || strlen(s) != 8 || s[2] != ':' || s[5] != ':')
+		return -1;
+	for (int i = 0; i < 8; i++)
+		if (i != 2 && i != 5 && !isdigit((unsigned char)s[i]))
+			return -1;
+	return ((s[0] - '0') * 10 + s[1] - '0') * 3600 +
+	       ((s[3] - '0') * 10 + s[4] - '0') * 60 +
+	       (s[6] - '0') * 10 + s[7] - '0';
+}
+
+/* Is s (HH:MM:SS) within CLOCK_SLACK_S of our own local time now? */
+static bool hms_is_now(const char *s)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int got = hms_secs(s), want, d;
+
+	localtime_r(&now, &tm);
+	want = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	if (got < 0)
+		return false;
+	d = abs(got - want);
+	if (d > 43200)
+		d = 86400 - d;	/* across midnight */
+	return d <= CLOCK_SLACK_S;
+}
+
+/* Checked on every event line, ours or not. */
+static bool event_sane(json_t *o, char *why, size_t n)
+{
+	long long ip = jint(o, "ip");
+
+	if (ip != 4 && ip != 6)
+		snprintf(why, n, "ip is %lld, want 4 or 6", ip);
+	else if (!addr_canonical(ip, jstr(o, "raddr")))
+		snprintf(why, n, "raddr is not inet_ntop IPv%lld", ip);
+	else if (!addr_canonical(ip, jstr(o, "laddr")))
+		snprintf(why, n, "laddr is not inet_ntop IPv%lld", ip);
+	else if (!port_ok(jint(o, "rport")) || !port_ok(jint(o, "lport")))
+		snprintf(why, n, "port out of range");
+	else if (jint(o, "pid") <= 0 || jint(o, "uid") < 0)
+		snprintf(why, n, "pid or uid out of range");
+	else if (hms_secs(jstr(o, "time")) < 0)
+		snprintf(why, n, "time is not HH:MM:SS");
+	else if (!(json_number_value(json_object_get(o, "time_s")) >= 0))
+		snprintf(why, n, "time_s is negative");
+	else
+		return true;
+	return false;
+}
+
+/* ---- starting the tracer ---- */
+
+static bool has_arg(const char *const *args, const char *a)
+{
+	for (; args && *args; args++)
+		if (!strcmp(*args, a))
+			return true;
+	return false;
+}
+
+/* The text header for these options: prefixes glued, as BCC's end="". */
+static void ta_header(const char *const *args, char *buf, size_t n)
+{
+	size_t pos = 0;
+
+	buf[0] = 0;
+	if (has_arg(args, "-T"))
+		pos += snprintf(buf + pos, n - pos, "%-9s", "TIME");
+	if (has_arg(args, "-t"))
+		pos += snprintf(buf + pos, n - pos, "%-9s", "TIME(s)");
+	if (has_arg(args, "-U"))
+		pos += snprintf(buf + pos, n - pos, "%-6s", "UID");
+	snprintf(buf + pos, n - pos, HDR_FMT, "PID", "COMM", "IP", "RADDR",
+		 "RPORT", "LADDR", "LPORT");
+}
+
+/* Room for the expected header: cfg->banner points into it. */
+static char header_store[8][256];
+static unsigned int header_next;
+
+static void ta_cfg(struct nr_tracer_cfg *cfg, const char *const *args)
+{
+	bool json = has_arg(args, "-j") || has_arg(args, "--json");
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->applet = "tcpaccept";
+	cfg->args = args;
+	cfg->schema = event_keys;
+	cfg->check = event_sane;
+	if (json) {
+		/* stdout is JSON only: the banner is on stderr. */
+		cfg->ready_fd = NR_ERR;
+		cfg->banner = BANNER;
+	} else {
+		/* No banner: the header, printed once attached, must be
+		 * the first stdout line, byte for byte. */
+		char *h = header_store[header_next++ % 8];
+
+		ta_header(args, h, sizeof(header_store[0]));
+		cfg->ready_fd = NR_OUT;
+		cfg->banner = h;
+	}
+}
+
+/* `netrace tcpaccept ARGS`, attached (banner or header seen). */
+static struct nr_tracer *ta_start(struct nr_ctx *ctx, const char *const *args)
+{
+	struct nr_tracer_cfg cfg;
+
+	ta_cfg(&cfg, args);
+	return nr_tracer_start_must(ctx, &cfg);
+}
+
+static struct nr_ctx *it_begin(void **state)
+{
+	nr_require_root();
+	return *state;
+}
+
+/* ---- servers and clients ---- */
+
+static struct nr_server *server(struct nr_ctx *ctx, const char *comm,
+				int family, const char *addr, uid_t uid)
+{
+	struct nr_server_cfg cfg = { .comm = comm, .family = family,
+				     .addr = addr, .uid = uid };
+
+	return nr_server_start_must(ctx, &cfg);
+}
+
+static struct nr_client *client(struct nr_ctx *ctx, const char *comm)
+{
+	struct nr_client_cfg cfg = { .comm = comm };
+
+	return nr_client_start_must(ctx, &cfg);
+}
+
+static int connect_family(const struct nr_server *s)
+{
+	return strchr(s->connect_addr, ':') ? AF_INET6 : AF_INET;
+}
+
+static void check_result(const struct nr_server *s,
+			 const struct nr_accept_result *r, int n)
+{
+	if (r->count != n || r->err)
+		fail_msg("server %d: %d accepts of %d (%s)", (int)s->pid,
+			 r->count, n, r->err ? strerror(r->err) : "no error");
+}
+
+/* A record that is usable ground truth: addresses known, our pid. */
+static void check_record(const struct nr_server *s, const struct nr_accept *a)
+{
+	if (a->err)
+		fail_msg("server %d: getsockname/getpeername of an accepted "
+			 "socket: %s", (int)s->pid, strerror(a->err));
+	if (a->pid != s->pid || a->lport != s->port || !a->rport)
+		fail_msg("server %d: accept record pid %d lport %d rport %d, "
+			 "want pid %d lport %d", (int)s->pid, (int)a->pid,
+			 a->lport, a->rport, (int)s->pid, s->port);
+}
+
+/*
+ * Server s accepts one connection that client cl makes (accept flags as
+ * given): the server's record of it in *a, cross-checked with the client.
+ */
+static void accept_one(struct nr_server *s, struct nr_client *cl,
+		       unsigned int flags, struct nr_accept *a)
+{
+	struct nr_accept_result r;
+	struct nr_conn c;
+
+	nr_server_accept_begin_must(s, 1, 1, flags);
+	nr_client_connect_must(cl, connect_family(s), s->connect_addr,
+			       s->port, false, &c);
+	if (c.err)
+		fail_msg("client connect to %s:%d failed: %s", s->connect_addr,
+			 s->port, strerror(c.err));
+	nr_server_accept_end_must(s, NR_EVENT_TIMEOUT_MS, &r);
+	check_result(s, &r, 1);
+	nr_server_accepted(s, 0, a);
+	check_record(s, a);
+	/* The two ends agree, and can be told apart. */
+	if (a->rport != c.lport)
+		fail_msg("server's peer port %d is not the client's port %d",
+			 a->rport, c.lport);
+	if (c.pid == a->pid || !strcmp(c.comm, a->comm))
+		fail_msg("client and server share pid %d or comm \"%s\"",
+			 (int)a->pid, a->comm);
+}
+
+/* n accepts (nthreads threads) of n bulk connects from cl. */
+static void accept_bulk(struct nr_server *s, struct nr_client *cl, int n,
+			int nthreads, unsigned int flags)
+{
+	struct nr_accept_result r;
+	struct nr_bulk b;
+
+	nr_server_accept_begin_must(s, n, nthreads, flags);
+	nr_client_bulk_start_must(cl, connect_family(s), s->connect_addr,
+				  s->port, n);
+	nr_server_accept_end_must(s, BULK_MS, &r);
+	nr_client_bulk_wait_must(cl, BULK_MS, &b);
+	if (b.ok != n || b.failed)
+		fail_msg("client: %d of %d connects, %d failed (first: %s)",
+			 b.ok, n, b.failed, strerror(b.first_err));
+	check_result(s, &r, n);
+	if (b.unconfirmed)
+		fail_msg("client: %d connections not closed by the server",
+			 b.unconfirmed);
+}
+
+/* ---- JSON events ---- */
+
+struct ta_event {
+	char time[32];
+	double time_s;
+	long long uid, pid, ip, rport, lport;
+	char comm[64];
+	char raddr[64], laddr[64];
+	char raw[1024];
+};
+
+static void ta_decode(json_t *o, struct ta_event *ev)
+{
+	char *raw = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	memset(ev, 0, sizeof(*ev));
+	snprintf(ev->time, sizeof(ev->time), "%s", jstr(o, "time"));
+	ev->time_s = json_number_value(json_object_get(o, "time_s"));
+	ev->uid = jint(o, "uid");
+	ev->pid = jint(o, "pid");
+	ev->ip = jint(o, "ip");
+	ev->rport = jint(o, "rport");
+	ev->lport = jint(o, "lport");
+	snprintf(ev->comm, sizeof(ev->comm), "%s", jstr(o, "comm"));
+	snprintf(ev->raddr, sizeof(ev->raddr), "%s", jstr(o, "raddr"));
+	snprintf(ev->laddr, sizeof(ev->laddr), "%s", jstr(o, "laddr"));
+	snprintf(ev->raw, sizeof(ev->raw), "%s", raw ? raw : "?");
+	free(raw);
+}
+
+static bool is_acc(const struct ta_event *ev, const struct nr_accept *a)
+{
+	return ev->pid == a->pid && ev->rport == a->rport &&
+	       ev->lport == a->lport;
+}
+
+/* s with control bytes as \xHH, so a failure message shows them. */
+static const char *visible(const char *s, char *buf, size_t n)
+{
+	size_t pos = 0;
+
+	for (; *s && pos + 5 < n; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			pos += snprintf(buf + pos, n - pos, "\\x%02x", ch);
+		else
+			buf[pos++] = (char)ch;
+	}
+	buf[pos] = 0;
+	return buf;
+}
+
+#define CHECK_INT(t, ev, name, got, want) do {				\
+	if ((long long)(got) != (long long)(want))			\
+		fail_msg("'%s': event %s is %lld, want %lld\n  event: %s", \
+			 (t)->cmdline, name, (long long)(got),		\
+			 (long long)(want), (ev)->raw);			\
+} while (0)
+
+#define CHECK_STR(t, ev, name, got, want) do {				\
+	char g_[256], w_[256];						\
+									\
+	if (strcmp((got), (want)))					\
+		fail_msg("'%s': event %s is \"%s\", want \"%s\"\n  event: %s", \
+			 (t)->cmdline, name, visible(got, g_, sizeof(g_)), \
+			 visible(want, w_, sizeof(w_)), (ev)->raw);	\
+} while (0)
+
+static int ip_of(const struct nr_accept *a)
+{
+	return a->family == AF_INET6 ? 6 : 4;
+}
+
+/* Every field of the event against the server's ground truth. */
+static void ta_check_event(struct nr_tracer *t, const struct ta_event *ev,
+			   const struct nr_accept *a)
+{
+	CHECK_INT(t, ev, "pid", ev->pid, a->pid);
+	CHECK_INT(t, ev, "uid", ev->uid, a->uid);
+	CHECK_STR(t, ev, "comm", ev->comm, a->comm);
+	CHECK_INT(t, ev, "ip", ev->ip, ip_of(a));
+	CHECK_STR(t, ev, "raddr", ev->raddr, a->raddr);
+	CHECK_INT(t, ev, "rport", ev->rport, a->rport);
+	CHECK_STR(t, ev, "laddr", ev->laddr, a->laddr);
+	CHECK_INT(t, ev, "lport", ev->lport, a->lport);
+	if (!hms_is_now(ev->time))
+		fail_msg("'%s': event time \"%s\" is not our local time "
+			 "(+-%d s)\n  event: %s", t->cmdline, ev->time,
+			 CLOCK_SLACK_S, ev->raw);
+}
+
+struct ta_drops {
+	const pid_t *pids;	/* servers whose every event is a failure */
+	int n;
+};
+
+static void check_not_dropped(struct nr_tracer *t, const struct ta_event *ev,
+			      const struct ta_drops *d, const char *when)
+{
+	for (int i = 0; d && i < d->n; i++)
+		if (ev->pid == d->pids[i])
+			fail_msg("'%s': an event of pid %d, which the filter "
+				 "must drop, appeared %s\n  event: %s",
+				 t->cmdline, (int)d->pids[i], when, ev->raw);
+}
+
+/* Events with a's pid or ports that did not match: helps to see why. */
+static void note_near_miss(const struct ta_event *ev, const struct nr_accept *a,
+			   char *miss, size_t n)
+{
+	size_t len = strlen(miss);
+
+	if ((ev->pid == a->pid || ev->rport == a->rport) && len + 16 < n)
+		snprintf(miss + len, n - len, "\n  %s", ev->raw);
+}
+
+/*
+ * Read events until a's; fail on timeout, EOF, a dropped server's event
+ * or a second event for the same accept.  Then keep reading for
+ * NR_GRACE_MS: per-CPU buffers need not deliver in order.
+ */
+static void ta_wait_event_must(struct nr_tracer *t, const struct nr_accept *a,
+			       const struct ta_drops *d, struct ta_event *out)
+{
+	int64_t end = nr_now_ms() + NR_EVENT_TIMEOUT_MS;
+	char miss[2048] = "";
+	struct ta_event ev;
+	bool found = false;
+	int rc = 1;
+
+	while (rc == 1) {
+		int64_t left = end - nr_now_ms();
+		json_t *o = nr_tracer_json_must(t, left > 0 ? (int)left : 0,
+						&rc);
+
+		if (!o)
+			break;
+		ta_decode(o, &ev);
+		json_decref(o);
+		check_not_dropped(t, &ev, d, found ? "just after the kept one"
+						    : "before the kept one");
+		if (found && is_acc(&ev, a))
+			fail_msg("'%s': two events for one accept:\n  %s\n  %s",
+				 t->cmdline, out->raw, ev.raw);
+		if (!found && is_acc(&ev, a)) {
+			*out = ev;
+			found = true;
+			end = nr_now_ms() + NR_GRACE_MS;
+		} else if (!found) {
+			note_near_miss(&ev, a, miss, sizeof(miss));
+		}
+	}
+	if (!found)
+		fail_msg("'%s': no event for the accept of pid %d (%s) "
+			 "%s:%d <- %s:%d within %d ms (%s); events with that "
+			 "pid or rport:%s\nstderr:\n%s",
+			 t->cmdline, (int)a->pid, a->comm, a->laddr, a->lport,
+			 a->raddr, a->rport, NR_EVENT_TIMEOUT_MS,
+			 rc == -1 ? "stdout closed" : "timeout",
+			 miss[0] ? miss : " none", nr_tracer_stderr(t));
+}
+
+/* Wait for a's event and check all its fields. */
+static void ta_expect_event(struct nr_tracer *t, const struct nr_accept *a,
+			    const struct ta_drops *d, struct ta_event *out)
+{
+	struct ta_event ev;
+
+	ta_wait_event_must(t, a, d, &ev);
+	ta_check_event(t, &ev, a);
+	if (out)
+		*out = ev;
+}
+
+/*
+ * Server "drop" accepts first, then "keep": only keep's event may show.
+ * keep's event is the positive control that the tracer still works.
+ */
+static void drop_then_keep(struct nr_tracer *t, struct nr_server *drop,
+			   struct nr_server *keep, struct nr_client *cl)
+{
+	struct ta_drops d = { &drop->pid, 1 };
+	struct nr_accept ad, ak;
+
+	accept_one(drop, cl, 0, &ad);
+	accept_one(keep, cl, 0, &ak);
+	ta_expect_event(t, &ak, &d, NULL);
+}
+
+/* ---- many events ---- */
+
+/* (rport, lport) of one accept or event, for matching multisets. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint32_t pair(long long rport, long long lport)
+{
+	return (uint32_t)rport << 16 | (uint32_t)(lport & 0xffff);
+}
+
+struct ta_collect {
+	pid_t pid;		/* events of this pid are ours */
+	uid_t uid;		/* ... and must say this uid, */
+	const char *comm;	/* this comm */
+	uint32_t *pairs;	/* (rport, lport) of each */
+	int n, max;
+	double first_time_s;	/* of the first one */
+	int64_t last_ms;	/* when the last line (any) came */
+};
+
+/*
+ * Read events into c until want of ours arrived, timeout_ms passed or no
+ * line came for quiet_ms (0: no such limit); then NR_GRACE_MS more.
+ */
+static void collect(struct nr_tracer *t, struct ta_collect *c, int want,
+		    int timeout_ms, int quiet_ms)
+{
+	int64_t end = nr_now_ms() + timeout_ms;
+	bool lingering = false;
+	struct ta_event ev;
+	int rc = 1;
+
+	while (rc == 1) {
+		int64_t left;
+		json_t *o;
+
+		if (c->n >= want && !lingering) {
+			lingering = true;
+			end = nr_now_ms() + NR_GRACE_MS;
+		}
+		left = end - nr_now_ms();
+		if (quiet_ms && left > quiet_ms)
+			left = quiet_ms;
+		o = nr_tracer_json_must(t, left > 0 ? (int)left : 0, &rc);
+		if (!o)
+			break;
+		c->last_ms = nr_now_ms();
+		ta_decode(o, &ev);
+		json_decref(o);
+		if (ev.pid != c->pid)
+			continue;
+		if (ev.uid != (long long)c->uid || strcmp(ev.comm, c->comm))
+			fail_msg("'%s': event of pid %d says uid %lld comm "
+				 "\"%s\", want %d \"%s\"\n  event: %s",
+				 t->cmdline, (int)c->pid, ev.uid, ev.comm,
+				 (int)c->uid, c->comm, ev.raw);
+		if (c->n == c->max)
+			fail_msg("'%s': more than %d events of pid %d",
+				 t->cmdline, c->max, (int)c->pid);
+		if (!c->n)
+			c->first_time_s = ev.time_s;
+		c->pairs[c->n++] = pair(ev.rport, ev.lport);
+	}
+}
+
+static void collect_init(struct ta_collect *c, const struct nr_server *s,
+			 uid_t uid, const char *comm, int max)
+{
+	memset(c, 0, sizeof(*c));
+	c->pid = s->pid;
+	c->uid = uid;
+	c->comm = comm;
+	c->max = max;
+	c->pairs = calloc(max, sizeof(*c->pairs));
+	assert_non_null(c->pairs);
+}
+
+/*
+ * The server's accepts 0..n as (rport, lport) pairs, sorted, checked to
+ * be usable; the last record in *last (for uid/comm).
+ */
+static uint32_t *accept_pairs(const struct nr_server *s, int n,
+			      struct nr_accept *last)
+{
+	uint32_t *p = calloc(n, sizeof(*p));
+
+	assert_non_null(p);
+	for (int i = 0; i < n; i++) {
+		nr_server_accepted(s, i, last);
+		check_record(s, last);
+		p[i] = pair(last->rport, last->lport);
+	}
+	qsort(p, n, sizeof(*p), cmp_u32);
+	return p;
+}
+
+/* Is every event one of the accepts (as multisets: a sub-multiset)? */
+static void events_are_accepts(struct nr_tracer *t, struct ta_collect *c,
+			       const uint32_t *acc, int n, bool all)
+{
+	int i = 0, j = 0;
+
+	qsort(c->pairs, c->n, sizeof(*c->pairs), cmp_u32);
+	for (; i < c->n; i++) {
+		while (j < n && acc[j] < c->pairs[i])
+			j++;
+		if (j == n || acc[j] != c->pairs[i])
+			fail_msg("'%s': event rport %u lport %u of pid %d "
+				 "matches no accept (or one twice)",
+				 t->cmdline, c->pairs[i] >> 16,
+				 c->pairs[i] & 0xffff, (int)c->pid);
+		j++;
+	}
+	if (all && c->n != n)
+		fail_msg("'%s': %d events for %d accepts", t->cmdline, c->n,
+			 n);
+}
+
+/*
+ * N from the "N events lost: ..." stderr line (after the "tcpaccept: "
+ * that starts all of its diagnostics); 0 without one.
+ */
+static unsigned long long lost_count(struct nr_tracer *t)
+{
+	static const char prefix[] = "tcpaccept: ";
+	unsigned long long n = 0, total = 0;
+	int lines = 0;
+
+	for (size_t i = 0; i < t->err.nlines; i++) {
+		const char *l = t->err.lines[i];
+		char want[128];
+
+		if (!strstr(l, "lost"))
+			continue;
+		if (!strncmp(l, prefix, sizeof(prefix) - 1))
+			l += sizeof(prefix) - 1;
+		if (sscanf(l, "%llu", &n) != 1)
+			fail_msg("'%s': unexpected stderr line: %s",
+				 t->cmdline, l);
+		snprintf(want, sizeof(want),
+			 "%llu events lost: the kernel could not deliver them",
+			 n);
+		if (strcmp(l, want))
+			fail_msg("'%s': lost line \"%s\", want \"%s\"",
+				 t->cmdline, l, want);
+		total += n;
+		lines++;
+	}
+	if (lines > 1)
+		fail_msg("'%s': %d lost lines\nstderr:\n%s", t->cmdline, lines,
+			 nr_tracer_stderr(t));
+	return total;
+}
+
+/* ---- 1-3: one accept, every field ---- */
+
+static void test_ipv4_json(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli4");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_accept a;
+
+	accept_one(s, cl, 0, &a);
+	if (a.family != AF_INET || strcmp(a.raddr, "127.0.0.1"))
+		fail_msg("ground truth: accepted %d %s, want AF_INET 127.0.0.1",
+			 a.family, a.raddr);
+	ta_expect_event(t, &a, NULL, NULL);
+}
+
+static void test_ipv6_json(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv6", AF_INET6, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli6");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_accept a;
+
+	accept_one(s, cl, 0, &a);
+	if (a.family != AF_INET6 || strcmp(a.laddr, "::1"))
+		fail_msg("ground truth: accepted %d %s, want AF_INET6 ::1",
+			 a.family, a.laddr);
+	ta_expect_event(t, &a, NULL, NULL);
+}
+
+/*
+ * A dual-stack listener (:: with IPV6_V6ONLY 0) accepting an IPv4
+ * client: IP 6 and ::ffff:127.0.0.1 on both sides; -6 keeps it, -4
+ * drops it (with an IPv4 listener as the positive control, and the other
+ * way round for -6).
+ */
+static void test_dual_stack(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s46 = server(ctx, "nr_it_srv46", AF_INET6, "::", 0);
+	struct nr_server *s4 = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli4");
+	struct nr_tracer *all = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_tracer *v4 = ta_start(ctx, TA_ARGS("-j", "-4"));
+	struct nr_tracer *v6 = ta_start(ctx, TA_ARGS("-j", "-6"));
+	struct ta_drops d46 = { &s46->pid, 1 }, d4 = { &s4->pid, 1 };
+	struct nr_accept a46, a4;
+
+	accept_one(s46, cl, 0, &a46);
+	if (a46.family != AF_INET6 || strcmp(a46.raddr, "::ffff:127.0.0.1") ||
+	    strcmp(a46.laddr, "::ffff:127.0.0.1"))
+		fail_msg("ground truth: dual-stack accept is %d %s <- %s, want "
+			 "AF_INET6 ::ffff:127.0.0.1 both", a46.family,
+			 a46.laddr, a46.raddr);
+	ta_expect_event(all, &a46, NULL, NULL);
+	accept_one(s4, cl, 0, &a4);
+	ta_expect_event(all, &a4, NULL, NULL);
+	/* -4: the mapped accept came first and must not show. */
+	ta_expect_event(v4, &a4, &d46, NULL);
+	/* -6: keeps it; the IPv4 accept after it must not show... */
+	ta_expect_event(v6, &a46, &d4, NULL);
+	/* ...and the tracer still works after that drop. */
+	accept_one(s46, cl, 0, &a46);
+	ta_expect_event(v6, &a46, &d4, NULL);
+}
+
+/* Connections to closed ports are not shown (nothing accepts them). */
+static void test_closed_port(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_cl", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_cl");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	int port = nr_closed_port_must(AF_INET);
+	struct ta_event ev;
+	struct nr_accept a;
+	struct nr_conn c;
+	size_t from = t->out.next;
+
+	nr_client_connect_must(cl, AF_INET, "127.0.0.1", port, false, &c);
+	if (c.err != ECONNREFUSED)
+		fail_msg("connect to closed port %d: %s, want ECONNREFUSED",
+			 port, strerror(c.err));
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	for (size_t i = from; i < t->out.nlines; i++) {
+		json_t *o = json_loads(t->out.lines[i], 0, NULL);
+
+		if (!o)
+			continue;
+		ta_decode(o, &ev);
+		json_decref(o);
+		if (ev.lport == port || ev.rport == c.lport)
+			fail_msg("'%s': event for a refused connect: %s",
+				 t->cmdline, ev.raw);
+	}
+}
+
+/* ---- 4: filters ---- */
+
+static void test_filter_pid(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *keep = server(ctx, "nr_it_srv_keep", AF_INET, NULL,
+					0);
+	struct nr_server *drop = server(ctx, "nr_it_srv_drop", AF_INET, NULL,
+					0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_pid");
+	char pid[16];
+	struct nr_tracer *t;
+
+	snprintf(pid, sizeof(pid), "%d", (int)keep->pid);
+	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	drop_then_keep(t, drop, keep, cl);
+	/* And again: a second drop, a second kept event. */
+	drop_then_keep(t, drop, keep, cl);
+}
+
+/* -P X,Z: both listed local ports are kept, an unlisted Y is dropped. */
+static void test_filter_ports(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *x = server(ctx, "nr_it_srv_x", AF_INET, NULL, 0);
+	struct nr_server *y = server(ctx, "nr_it_srv_y", AF_INET, NULL, 0);
+	struct nr_server *z = server(ctx, "nr_it_srv_z", AF_INET6, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_port");
+	struct ta_drops d = { &y->pid, 1 };
+	struct nr_accept az;
+	char ports[32];
+	struct nr_tracer *t;
+
+	snprintf(ports, sizeof(ports), "%d,%d", x->port, z->port);
+	t = ta_start(ctx, TA_ARGS("-j", "-P", ports));
+	drop_then_keep(t, y, x, cl);
+	/* The second listed port too, with the drop still never seen. */
+	accept_one(z, cl, 0, &az);
+	ta_expect_event(t, &az, &d, NULL);
+}
+
+static void test_filter_ipv4(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s6 = server(ctx, "nr_it_srv6", AF_INET6, NULL, 0);
+	struct nr_server *s4 = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_fam");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-4"));
+
+	drop_then_keep(t, s6, s4, cl);
+}
+
+static void test_filter_ipv6(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s4 = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
+	struct nr_server *s6 = server(ctx, "nr_it_srv6", AF_INET6, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_fam");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-6"));
+
+	drop_then_keep(t, s4, s6, cl);
+}
+
+static void test_cgroupmap(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	char cg[4096], fs[4096], pin[4200];
+	struct nr_server_cfg in_cfg = { .comm = "nr_it_srv_incg",
+					 .family = AF_INET };
+	struct nr_server *in, *out;
+	struct nr_client *cl;
+	uint64_t key, val = 1;
+	struct nr_tracer *t;
+
+	nr_cgroup_create_must(ctx, cg, sizeof(cg));
+	/* The v2 cgroup id is the inode number of its directory. */
+	key = nr_inode_must(cg);
+	nr_bpffs_must(ctx, fs, sizeof(fs));
+	snprintf(pin, sizeof(pin), "%s/cgroupmap", fs);
+	nr_pin_hash_map_must(ctx, pin, sizeof(key), &key, sizeof(val), &val);
+	in_cfg.cgroup = cg;
+	in = nr_server_start_must(ctx, &in_cfg);
+	out = server(ctx, "nr_it_srv_outcg", AF_INET, NULL, 0);
+	/* The client stays outside: only the accepter's cgroup counts. */
+	cl = client(ctx, "nr_it_cli_cg");
+	t = ta_start(ctx, TA_ARGS("-j", "--cgroupmap", pin));
+	drop_then_keep(t, out, in, cl);
+}
+
+static void test_mntnsmap(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	char fs[4096], pin[4200], ns[64];
+	struct nr_server_cfg in_cfg = { .comm = "nr_it_srv_inns",
+					 .family = AF_INET,
+					 .new_mntns = true };
+	struct nr_server *in, *out;
+	struct nr_client *cl;
+	uint64_t key;
+	uint32_t val = 1;
+	struct nr_tracer *t;
+
+	in = nr_server_start_must(ctx, &in_cfg);
+	out = server(ctx, "nr_it_srv_outns", AF_INET, NULL, 0);
+	cl = client(ctx, "nr_it_cli_ns");
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)in->pid);
+	key = nr_inode_must(ns);
+	if (key == nr_inode_must("/proc/self/ns/mnt"))
+		fail_msg("unshare(CLONE_NEWNS) left the server in our mntns");
+	nr_bpffs_must(ctx, fs, sizeof(fs));
+	snprintf(pin, sizeof(pin), "%s/mntnsmap", fs);
+	nr_pin_hash_map_must(ctx, pin, sizeof(key), &key, sizeof(val), &val);
+	t = ta_start(ctx, TA_ARGS("-j", "--mntnsmap", pin));
+	drop_then_keep(t, out, in, cl);
+}
+
+/* ---- 5, 7: text rows, byte for byte ---- */
+
+/* What text mode must print for a comm: control bytes become '?'. */
+static void sanitize(char *dst, size_t n, const char *s)
+{
+	snprintf(dst, n, "%s", s);
+	for (; *dst; dst++)
+		if ((unsigned char)*dst < 0x20 || *dst == 0x7f)
+			*dst = '?';
+}
+
+/* Whitespace-separated field i of line, into buf. */
+static const char *field(const char *line, int i, char *buf, size_t n)
+{
+	const char *p = line;
+	size_t len;
+
+	for (;;) {
+		p += strspn(p, " ");
+		len = strcspn(p, " ");
+		if (!i-- || !len)
+			break;
+		p += len;
+	}
+	snprintf(buf, n, "%.*s", (int)len, p);
+	return buf;
+}
+
+/* Next stdout row whose field pid_field is pid. */
+static const char *ta_wait_row_must(struct nr_tracer *t, pid_t pid,
+				    int pid_field)
+{
+	int64_t end = nr_now_ms() + NR_EVENT_TIMEOUT_MS;
+	char want[16], got[64];
+	const char *line;
+	int rc;
+
+	snprintf(want, sizeof(want), "%d", (int)pid);
+	for (;;) {
+		int64_t left = end - nr_now_ms();
+
+		rc = nr_tracer_line(t, NR_OUT, left > 0 ? (int)left : 0, &line);
+		if (rc != 1)
+			break;
+		if (!strcmp(field(line, pid_field, got, sizeof(got)), want))
+			return line;
+	}
+	fail_msg("'%s': no text row for pid %d (%s)\nstderr:\n%s", t->cmdline,
+		 (int)pid, rc ? "stdout closed" : "timeout",
+		 nr_tracer_stderr(t));
+	return NULL;
+}
+
+static void expect_line(struct nr_tracer *t, const char *what,
+			const char *got, const char *want)
+{
+	char g[1024], w[1024];
+
+	if (strcmp(got, want))
+		fail_msg("'%s': %s differs\n  want: \"%s\"\n  got:  \"%s\"",
+			 t->cmdline, what, visible(want, w, sizeof(w)),
+			 visible(got, g, sizeof(g)));
+}
+
+/*
+ * The row a's accept must print with these options; ours is the first
+ * event (-p), so TIME(s) is 0.000.  TIME is taken from the row once it
+ * is checked to be HH:MM:SS and our own local time.
+ */
+static void expect_row(struct nr_tracer *t, const char *const *args,
+		       const struct nr_accept *a, const char *row)
+{
+	bool T = has_arg(args, "-T"), ts = has_arg(args, "-t"),
+	     U = has_arg(args, "-U");
+	char want[512], comm[32], f[64];
+	size_t pos = 0;
+	int i = 0;
+
+	if (T) {
+		field(row, i++, f, sizeof(f));
+		if (!hms_is_now(f))
+			fail_msg("'%s': TIME \"%s\" is not HH:MM:SS of our "
+				 "local time (+-%d s): %s", t->cmdline, f,
+				 CLOCK_SLACK_S, row);
+		pos += snprintf(want + pos, sizeof(want) - pos, "%-9s", f);
+	}
+	if (ts)
+		pos += snprintf(want + pos, sizeof(want) - pos, "%-9.3f", 0.0);
+	if (U)
+		pos += snprintf(want + pos, sizeof(want) - pos, "%-6d",
+				(int)a->uid);
+	sanitize(comm, sizeof(comm), a->comm);
+	snprintf(want + pos, sizeof(want) - pos, ROW_FMT, (int)a->pid, comm,
+		 ip_of(a), a->raddr, a->rport, a->laddr, a->lport);
+	expect_line(t, "row", row, want);
+}
+
+static int nprefix(const char *const *args)
+{
+	return has_arg(args, "-T") + has_arg(args, "-t") + has_arg(args, "-U");
+}
+
+/* One tracer with args (+ -p s): header (the ready line) and one row. */
+static void text_case(struct nr_ctx *ctx, struct nr_server *s,
+		      struct nr_client *cl, const char *const *args)
+{
+	const char *argv[12];
+	struct nr_tracer *t;
+	struct nr_accept a;
+	char pid[16];
+	int n = 0;
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	for (; args[n]; n++)
+		argv[n] = args[n];
+	argv[n++] = "-p";
+	argv[n++] = pid;
+	argv[n] = NULL;
+	t = ta_start(ctx, argv);	/* checks the header */
+	accept_one(s, cl, 0, &a);
+	expect_row(t, args, &a, ta_wait_row_must(t, s->pid, nprefix(args)));
+	nr_tracer_stop_must(t);
+}
+
+/* Headers and rows for none, -T, -t, -T -t, -U, -T -t -U. */
+static void test_text_formats(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	/* 15 bytes: the row shows the first 12. */
+	struct nr_server *s = server(ctx, "nr_it_srv_text1", AF_INET, NULL, 0);
+	struct nr_server *s6 = server(ctx, "nr_it_srv_text6", AF_INET6, NULL,
+				      0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_text");
+	static const char *const none[] = { NULL };
+
+	text_case(ctx, s, cl, none);
+	text_case(ctx, s6, cl, none);
+	text_case(ctx, s, cl, TA_ARGS("-T"));
+	text_case(ctx, s, cl, TA_ARGS("-t"));
+	text_case(ctx, s, cl, TA_ARGS("-T", "-t"));
+	text_case(ctx, s, cl, TA_ARGS("-U"));
+	text_case(ctx, s, cl, TA_ARGS("-T", "-t", "-U"));
+}
+
+/* A non-root accepting process: uid 65534 in the UID column and JSON. */
+static void test_uid_nobody(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_nobdy", AF_INET, NULL,
+				     NOBODY);
+	struct nr_client *cl = client(ctx, "nr_it_cli_root");
+	const char *const *targs;
+	struct nr_tracer *text, *json;
+	struct nr_accept a;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	targs = TA_ARGS("-U", "-p", pid);
+	text = ta_start(ctx, targs);
+	json = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	accept_one(s, cl, 0, &a);
+	if (a.uid != NOBODY)
+		fail_msg("server uid is %d, want %d", (int)a.uid, NOBODY);
+	expect_row(text, targs, &a, ta_wait_row_must(text, s->pid, 1));
+	ta_expect_event(json, &a, NULL, NULL);
+}
+
+/* ---- 6: JSON, strictly ---- */
+
+static void test_json_strict(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_json", AF_INET6, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_json");
+	struct ta_event e1, e2;
+	struct nr_tracer *t;
+	struct nr_accept a;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	/* The harness parses every line strictly, keys exactly as above. */
+	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, &e1);
+	if (e1.time_s != 0)
+		fail_msg("'%s': first event's time_s is %g, want 0: %s",
+			 t->cmdline, e1.time_s, e1.raw);
+	nr_sleep_ms(50);
+	accept_one(s, cl, NR_ACCEPT4, &a);
+	ta_expect_event(t, &a, NULL, &e2);
+	if (!(e2.time_s >= 0.04 && e2.time_s < 10))
+		fail_msg("'%s': second event's time_s is %g, want about "
+			 "0.05 after the first: %s", t->cmdline, e2.time_s,
+			 e2.raw);
+	nr_tracer_stop_must(t);
+	if (t->out.next != t->out.nlines)
+		fail_msg("'%s': more stdout than the two events: %s",
+			 t->cmdline, t->out.lines[t->out.next]);
+	if (t->err.nlines != 1 || strcmp(t->err.lines[0], BANNER))
+		fail_msg("'%s': want only the banner on stderr, got:\n%s",
+			 t->cmdline, nr_tracer_stderr(t));
+}
+
+/* ---- 8: accept4 flags, non-blocking accept ---- */
+
+static void test_accept4_flags(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_acc4", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_acc4");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_accept a;
+
+	accept_one(s, cl, NR_ACCEPT4, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+}
+
+/* Exactly one event per real accept, none for the EAGAINs around them. */
+static void nonblock_round(struct nr_tracer *t, struct nr_server *s,
+			   struct nr_client *cl, unsigned int flags)
+{
+	enum { N = 3 };
+	struct nr_accept_result r;
+	struct ta_collect c;
+	struct nr_accept a;
+	struct nr_conn conn;
+	uint32_t *acc;
+
+	nr_server_accept_begin_must(s, N, 1, flags | NR_ACCEPT_NONBLOCK);
+	for (int i = 0; i < N; i++) {
+		/* Give the server time to poll and fail again in between. */
+		nr_sleep_ms(20);
+		nr_client_connect_must(cl, AF_INET, s->connect_addr, s->port,
+				       false, &conn);
+		if (conn.err)
+			fail_msg("connect: %s", strerror(conn.err));
+	}
+	nr_server_accept_end_must(s, NR_EVENT_TIMEOUT_MS, &r);
+	check_result(s, &r, N);
+	if (!r.eagain_first || r.eagain < 1)
+		fail_msg("server: %d EAGAINs, first accept %s EAGAIN: the test "
+			 "did not exercise it", r.eagain,
+			 r.eagain_first ? "got" : "did not get");
+	acc = accept_pairs(s, N, &a);
+	collect_init(&c, s, a.uid, a.comm, 4 * N);
+	collect(t, &c, N, NR_EVENT_TIMEOUT_MS, 0);
+	events_are_accepts(t, &c, acc, N, true);
+	free(acc);
+	free(c.pairs);
+}
+
+static void test_nonblocking_eagain(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_nb", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_nb");
+	char pid[16];
+	struct nr_tracer *t;
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	nonblock_round(t, s, cl, 0);
+	nonblock_round(t, s, cl, NR_ACCEPT4);
+}
+
+/* ---- 9: several threads on one listening socket ---- */
+
+static void test_threads(void **state)
+{
+	enum { THREADS = 4, N = 20 };
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_mt", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_mt");
+	struct nr_tracer *all = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_tracer *one;
+	pid_t tids[N];
+	int ntids = 0;
+	struct ta_collect c1, c2;
+	struct nr_accept a;
+	uint32_t *acc;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	one = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	accept_bulk(s, cl, N, THREADS, 0);
+	/* Ground truth: every thread took its share, none is the main one. */
+	for (int i = 0; i < N; i++) {
+		int k = 0;
+
+		nr_server_accepted(s, i, &a);
+		if (a.tid == a.pid)
+			fail_msg("accept %d made by the main thread", i);
+		while (k < ntids && tids[k] != a.tid)
+			k++;
+		if (k == ntids)
+			tids[ntids++] = a.tid;
+	}
+	if (ntids != THREADS)
+		fail_msg("accepts made by %d threads, want %d", ntids, THREADS);
+	acc = accept_pairs(s, N, &a);
+	collect_init(&c1, s, a.uid, a.comm, 2 * N);
+	collect_init(&c2, s, a.uid, a.comm, 2 * N);
+	/* pid is checked by collect(): events of other pids are not ours. */
+	collect(all, &c1, N, NR_EVENT_TIMEOUT_MS, 0);
+	collect(one, &c2, N, NR_EVENT_TIMEOUT_MS, 0);
+	events_are_accepts(all, &c1, acc, N, true);
+	events_are_accepts(one, &c2, acc, N, true);
+	free(acc);
+	free(c1.pairs);
+	free(c2.pairs);
+}
+
+/* ---- 10: burst ---- */
+
+static void test_burst(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server_cfg cfg = { .comm = "nr_it_srv_burst",
+				     .family = AF_INET,
+				     .max_accepts = BURST_N };
+	struct nr_server *s = nr_server_start_must(ctx, &cfg);
+	struct nr_client *cl = client(ctx, "nr_it_cli_burst");
+	struct ta_collect c;
+	struct nr_tracer *t;
+	struct nr_accept a;
+	uint32_t *acc;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	accept_bulk(s, cl, BURST_N, 1, NR_ACCEPT_RST);
+	acc = accept_pairs(s, BURST_N, &a);
+	collect_init(&c, s, a.uid, a.comm, 2 * BURST_N);
+	collect(t, &c, BURST_N, 30000, 0);
+	nr_tracer_stop_must(t);
+	/* Whatever it printed while exiting counts too. */
+	collect(t, &c, 0, 0, 0);
+	if (lost_count(t) || nr_tracer_stderr_has(t, "lost"))
+		fail_msg("'%s': lost events reported:\n%s", t->cmdline,
+			 nr_tracer_stderr(t));
+	if (c.n && c.first_time_s != 0)
+		fail_msg("'%s': first event's time_s is %g, want 0",
+			 t->cmdline, c.first_time_s);
+	events_are_accepts(t, &c, acc, BURST_N, true);
+	free(acc);
+	free(c.pairs);
+}
+
+/* ---- 11: lost events are counted, not invented ---- */
+
+static void cont_cleanup(struct nr_ctx *ctx, void *arg)
+{
+	struct nr_tracer *t = arg;
+
+	if (!t->reaped)
+		kill(t->pid, SIGCONT);
+}
+
+/*
+ * Stop the tracer, overflow its buffer with n accepts, let it go: what
+ * it printed plus what it says it lost must be exactly what happened.
+ * One more accept after the drain must be printed (and makes a perf
+ * buffer report the records it lost, which it does only on its next
+ * write).
+ */
+static void overflow(void **state, const char *buffer, int n, bool pin)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server_cfg cfg = { .comm = "nr_it_srv_ovf",
+				     .family = AF_INET, .max_accepts = n,
+				     .pin_cpu = pin, .cpu = 0 };
+	struct nr_server *s = nr_server_start_must(ctx, &cfg);
+	struct nr_client *cl = client(ctx, "nr_it_cli_ovf");
+	unsigned long long lost;
+	int64_t t0 = nr_now_ms(), t1, t2;
+	struct ta_collect c;
+	struct nr_tracer *t;
+	struct nr_accept a;
+	uint32_t *acc;
+	char pid[16];
+	int st;
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	t = ta_start(ctx, TA_ARGS("-j", "-p", pid, buffer));
+	nr_defer(ctx, cont_cleanup, t);
+	if (kill(t->pid, SIGSTOP) ||
+	    waitpid(t->pid, &st, WUNTRACED) != t->pid || !WIFSTOPPED(st))
+		fail_msg("'%s': could not SIGSTOP it", t->cmdline);
+	accept_bulk(s, cl, n, 1, NR_ACCEPT_RST);
+	t1 = nr_now_ms();
+	acc = accept_pairs(s, n, &a);
+	collect_init(&c, s, a.uid, a.comm, n + 2);
+	kill(t->pid, SIGCONT);
+	collect(t, &c, n, 60000, OVF_QUIET_MS);
+	/* The positive control, after the drain. */
+	accept_one(s, cl, 0, &a);
+	acc = realloc(acc, (n + 1) * sizeof(*acc));
+	assert_non_null(acc);
+	acc[n] = pair(a.rport, a.lport);
+	qsort(acc, n + 1, sizeof(*acc), cmp_u32);
+	collect(t, &c, c.n + 1, NR_EVENT_TIMEOUT_MS, 0);
+	nr_tracer_stop_must(t);
+	collect(t, &c, 0, 0, 0);
+	t2 = nr_now_ms();
+	lost = lost_count(t);
+	print_message("  %s: %d accepts in %lld ms, %d printed + %llu lost "
+		      "(+1 control), %lld ms in all\n", buffer, n,
+		      (long long)(t1 - t0), c.n, lost, (long long)(t2 - t0));
+	events_are_accepts(t, &c, acc, n + 1, false);
+	if (!lost)
+		fail_msg("'%s': no \"events lost\" line after %d accepts into "
+			 "a stopped tracer (%d printed): the buffer cannot "
+			 "hold them all\nstderr:\n%s", t->cmdline, n, c.n,
+			 nr_tracer_stderr(t));
+	if ((unsigned long long)c.n + lost != (unsigned long long)n + 1)
+		fail_msg("'%s': %d events printed + %llu reported lost = %llu, "
+			 "but %d accepts were made", t->cmdline, c.n, lost,
+			 (unsigned long long)c.n + lost, n + 1);
+	for (int i = 0; i < c.n; i++)
+		if (c.pairs[i] == pair(a.rport, a.lport))
+			goto control_seen;
+	fail_msg("'%s': the accept after the overflow was not printed",
+		 t->cmdline);
+control_seen:
+	free(acc);
+	free(c.pairs);
+}
+
+static void test_lost_ringbuf(void **state)
+{
+	overflow(state, "--buffer=ringbuf", OVF_RINGBUF_N, false);
+}
+
+static void test_lost_perfbuf(void **state)
+{
+	overflow(state, "--buffer=perfbuf", OVF_PERFBUF_N, true);
+}
+
+/* ---- 12-14: invocation, signals, bad input, strategies ---- */
+
+static void test_symlink(void **state)
+{
+	static const char *const none[] = { NULL };
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_link", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_link");
+	char dir[256], link[300];
+	struct nr_tracer_cfg cfg;
+	struct nr_tracer *t;
+	struct nr_accept a;
+
+	nr_tmpdir_must(ctx, dir, sizeof(dir));
+	snprintf(link, sizeof(link), "%s/tcpaccept", dir);
+	if (symlink(nr_netrace_path(), link))
+		fail_msg("symlink %s: %s", link, strerror(errno));
+	ta_cfg(&cfg, TA_ARGS("-j"));
+	cfg.exe = link;
+	cfg.applet = NULL;	/* argv[0] "…/tcpaccept" picks the applet */
+	t = nr_tracer_start_must(ctx, &cfg);
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	nr_tracer_stop_must(t);
+
+	/* Text mode through the link: the header is the first line. */
+	ta_cfg(&cfg, NULL);
+	cfg.exe = link;
+	cfg.applet = NULL;
+	t = nr_tracer_start_must(ctx, &cfg);
+	accept_one(s, cl, 0, &a);
+	expect_row(t, none, &a, ta_wait_row_must(t, s->pid, 0));
+}
+
+static void test_sigterm(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_term", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_term");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_accept a;
+	char buf[64];
+	int st;
+
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	st = nr_tracer_stop(t, SIGTERM, NR_STOP_TIMEOUT_MS);
+	t->stopped_by_test = true;
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("'%s' after SIGTERM: %s, want exit 0\nstderr:\n%s",
+			 t->cmdline, nr_status_str(st, buf, sizeof(buf)),
+			 nr_tracer_stderr(t));
+}
+
+static void test_bad_pid(void **state)
+{
+	struct nr_tracer_cfg cfg;
+	struct nr_tracer *t;
+	char buf[64];
+	int st;
+
+	it_begin(state);
+	ta_cfg(&cfg, TA_ARGS("-p", "abc"));
+	cfg.ready_fd = -1;
+	cfg.no_env_opts = true;
+	t = nr_tracer_start_must(*state, &cfg);
+	st = nr_tracer_stop(t, 0, NR_STOP_TIMEOUT_MS);
+	t->stopped_by_test = true;
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 2)
+		fail_msg("'%s': %s, want exit 2", t->cmdline,
+			 nr_status_str(st, buf, sizeof(buf)));
+	if (t->err.nlines != 1 || !strstr(t->err.lines[0], "abc"))
+		fail_msg("'%s': want one stderr line naming \"abc\", got:\n%s",
+			 t->cmdline, nr_tracer_stderr(t));
+	if (t->out.nlines)
+		fail_msg("'%s': stdout not empty: %s", t->cmdline,
+			 t->out.lines[0]);
+}
+
+/* The word after "attach strategy:" in stderr, or NULL. */
+static const char *strategy(struct nr_tracer *t, char *buf, size_t n)
+{
+	const char *key = "attach strategy:";
+
+	for (size_t i = 0; i < t->err.nlines; i++) {
+		const char *p = strstr(t->err.lines[i], key);
+
+		if (p)
+			return field(p + strlen(key), 0, buf, n);
+	}
+	return NULL;
+}
+
+/*
+ * Forced tracepoints: accept()/accept4() exits, the new fd's socket from
+ * the file table.  Both system calls, blocking and not.
+ */
+static void test_attach_tracepoint(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_tp", AF_INET6, "::", 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_tp");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-v",
+						    "--attach=tracepoint"));
+	struct nr_accept a;
+	const char *st;
+	char buf[64];
+
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	accept_one(s, cl, NR_ACCEPT4, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	nr_tracer_stop_must(t);
+	st = strategy(t, buf, sizeof(buf));
+	if (!st || strcmp(st, "tracepoint"))
+		fail_msg("'%s': want \"attach strategy: tracepoint\" on "
+			 "stderr, got: %s\nstderr:\n%s", t->cmdline,
+			 st ? st : "(none)", nr_tracer_stderr(t));
+}
+
+static void test_verbose_strategy(void **state)
+{
+	struct nr_ctx *ctx = it_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_verb", AF_INET, NULL, 0);
+	struct nr_client *cl = client(ctx, "nr_it_cli_verb");
+	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-v"));
+	const char *forced = getenv("NETRACE_ATTACH");
+	struct nr_accept a;
+	const char *st;
+	char buf[64];
+
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	nr_tracer_stop_must(t);
+	st = strategy(t, buf, sizeof(buf));
+	if (!st || (strcmp(st, "fentry") && strcmp(st, "kprobe") &&
+		    strcmp(st, "tracepoint")))
+		fail_msg("'%s': want \"attach strategy: fentry|kprobe|"
+			 "tracepoint\" on stderr\nstderr:\n%s", t->cmdline,
+			 nr_tracer_stderr(t));
+	if (forced && *forced && strcmp(forced, "auto") && strcmp(st, forced))
+		fail_msg("'%s': strategy %s, but --attach=%s was given",
+			 t->cmdline, st, forced);
+}
+
+/* ---- main ---- */
+
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, nr_setup, nr_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_ipv4_json), T(test_ipv6_json), T(test_dual_stack),
+		T(test_closed_port),
+		T(test_filter_pid), T(test_filter_ports),
+		T(test_filter_ipv4), T(test_filter_ipv6),
+		T(test_cgroupmap), T(test_mntnsmap),
+		T(test_text_formats), T(test_uid_nobody),
+		T(test_json_strict),
+		T(test_accept4_flags), T(test_nonblocking_eagain),
+		T(test_threads), T(test_burst),
+		T(test_lost_ringbuf), T(test_lost_perfbuf),
+		T(test_symlink), T(test_sigterm), T(test_bad_pid),
+		T(test_attach_tracepoint), T(test_verbose_strategy),
+	};
+	bool skip_all = geteuid() != 0 && !nr_priv_required();
+	const char *exe = getenv("NETRACE");
+	const char *filter = getenv("NR_IT_FILTER");
+	int rc;
+
+	if (skip_all)
+		fprintf(stderr,
+			"it_tcpaccept: not root, skipping every test\n");
+	else if (!exe || access(exe, X_OK)) {
+		fprintf(stderr, "it_tcpaccept: NETRACE=%s is not an executable"
+			" netrace binary\n", exe ? exe : "(unset)");
+		return 1;
+	}
+	if (filter)
+		cmocka_set_test_filter(filter);
+	rc = cmocka_run_group_tests_name("tcpaccept", tests, NULL, NULL);
+	return skip_all ? NR_EXIT_SKIP : rc;
+}
