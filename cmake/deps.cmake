@@ -21,6 +21,5 @@ macro(nr_require_prog var name deb rpm)
 endmacro()
 
 nr_require_pkg(LIBBPF "libbpf>=0.8" libbpf-dev libbpf-devel)
-nr_require_pkg(LIBMNL libmnl libmnl-dev libmnl-devel)
 nr_require_prog(CLANG clang clang clang)
 nr_require_prog(BPFTOOL bpftool bpftool bpftool)

@@ -65,23 +65,12 @@ function(nr_static_pkg var)
 endfunction()
 
 nr_static_pkg(LIBBPF)
-nr_static_pkg(LIBMNL)
 
 if(LIBBPF_STATIC_MISSING)
 	message(FATAL_ERROR "NETRACE_STATIC: no static archive for: "
 		"${LIBBPF_STATIC_MISSING} (libbpf-dev, libelf-dev and zlib1g-dev "
 		"ship libbpf.a, libelf.a and libz.a on Debian; on Fedora/RHEL "
 		"install libbpf-static, elfutils-libelf-devel-static, zlib-static)")
-endif()
-if(LIBMNL_STATIC_MISSING)
-	# Debian's libmnl-dev has no libmnl.a.  The applets linked today do not
-	# call libmnl (lib/xdp_nl.c, its only user, is not pulled out of
-	# libnetrace_lib.a), so the static link does not need it.  Once an
-	# applet calls it, the link fails naming the mnl_* symbols.
-	message(WARNING "NETRACE_STATIC: no libmnl.a on this system: the static "
-		"netrace is linked without libmnl.  If the link fails with "
-		"undefined references to mnl_*, an applet now uses lib/xdp_nl.c "
-		"and a static libmnl (libmnl.a) is needed.")
 endif()
 
 # -static only on the chosen executables, once they exist.

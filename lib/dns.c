@@ -38,6 +38,10 @@ int dns_parse_answer(const uint8_t *msg, size_t len, dns_answer_fn fn,
 	if (!n || ns_parserr(&h, ns_s_qd, 0, &rr) < 0)
 		return -1;
 	snprintf(qname, sizeof(qname), "%s", ns_rr_name(rr));
+	/* The whole answer section first: a malformed message names nothing. */
+	for (i = 0; i < n; i++)
+		if (ns_parserr(&h, ns_s_an, i, &rr) < 0)
+			return -1;
 	for (i = 0; i < n; i++) {
 		if (ns_parserr(&h, ns_s_an, i, &rr) < 0)
 			return -1;
@@ -358,6 +362,8 @@ static void drain_one(struct dns_capture *d, int fd)
 
 void dns_capture_drain(struct dns_capture *d)
 {
+	/* Follow wall-clock steps: the timestamps are CLOCK_REALTIME. */
+	d->real_to_mono_ns = clock_ns(CLOCK_MONOTONIC) - clock_ns(CLOCK_REALTIME);
 	drain_one(d, d->fd[0]);
 	drain_one(d, d->fd[1]);
 }

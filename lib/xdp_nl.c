@@ -2,6 +2,10 @@
 /*
  * XDP facts from the running kernel: the netdev generic-netlink family,
  * ethtool, rtnetlink and libbpf.  See xdp_nl.h.
+ *
+ * Netlink is spoken on plain AF_NETLINK sockets with the uapi macros
+ * alone, no libmnl: Debian and RHEL ship no libmnl.a, and the binary must
+ * also link fully statically.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +20,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
 #include <linux/genetlink.h>
 #include <linux/if_link.h>
@@ -37,234 +40,249 @@
 /* ---- attribute walking ---- */
 
 /*
- * mnl_attr_parse() stops quietly at the first attribute that does not
- * fit (nla_len < 4, or past the end), so remember where the last good one
- * ended and compare with the end of the message afterwards.
+ * One attribute as attr_next() hands it out.  The type has NLA_F_NESTED
+ * and NLA_F_NET_BYTEORDER masked off: a kernel that sets them still means
+ * the same attribute.  len excludes the header and the padding.
  */
-struct walk {
-	mnl_attr_cb_t cb;
-	void *data;
+struct nl_attr {
+	uint16_t type;
+	const void *data;
+	size_t len;
+};
+
+/* A cursor over the attributes of one message or one nest. */
+struct attr_iter {
+	const char *pos;
 	const char *end;
 };
 
-static int walk_cb(const struct nlattr *attr, void *data)
+static void attr_iter_init(struct attr_iter *it, const void *buf, size_t len)
 {
-	struct walk *w = data;
-
-	w->end = (const char *)attr + MNL_ALIGN(attr->nla_len);
-	return w->cb(attr, w->data);
+	it->pos = buf;
+	it->end = (const char *)buf + len;
 }
 
-static int parse_attrs(const struct nlmsghdr *nlh, unsigned int offset,
-		       mnl_attr_cb_t cb, void *data)
+/*
+ * The one place that walks attributes: every parser calls it until it
+ * returns 0.  Returns 1 with the next attribute in *a, 0 once the walk has
+ * reached exactly the end of the region, or -EBADMSG.
+ *
+ * Every attribute must hold its own header (nla_len >= NLA_HDRLEN) and
+ * lie wholly inside the region, so a nest is bounded by its own length,
+ * not the message's.  Bytes left over that cannot be an attribute are an
+ * error rather than a quiet stop: a message cut inside an attribute must
+ * not pass for a shorter good one.  Only the last attribute may lack its
+ * padding, as the kernel's nla_ok() allows (a nest's length need not be
+ * a multiple of 4).
+ */
+static int attr_next(struct attr_iter *it, struct nl_attr *a)
 {
-	struct walk w = { cb, data, mnl_nlmsg_get_payload_offset(nlh, offset) };
+	size_t left = it->end - it->pos;
+	const struct nlattr *nla = (const void *)it->pos;
+	size_t len;
 
-	if (mnl_attr_parse(nlh, offset, walk_cb, &w) != MNL_CB_OK)
+	if (!left)
+		return 0;
+	/* only now is there a header to read */
+	if (left < (size_t)NLA_HDRLEN)
 		return -EBADMSG;
-	if (w.end != (const char *)mnl_nlmsg_get_payload_tail(nlh))
+	len = nla->nla_len;
+	if (len < (size_t)NLA_HDRLEN || len > left)
 		return -EBADMSG;
+	a->type = nla->nla_type & NLA_TYPE_MASK;
+	a->data = it->pos + NLA_HDRLEN;
+	a->len = len - NLA_HDRLEN;
+	if ((size_t)NLA_ALIGN(len) < left)
+		it->pos += NLA_ALIGN(len);
+	else
+		it->pos = it->end;
+	return 1;
+}
+
+/*
+ * A fixed-size payload (u16, u32, u64): exactly n bytes, as the kernel
+ * sends it.  Copied, because a u64 payload is only 4-aligned.
+ */
+static int attr_get(const struct nl_attr *a, void *v, size_t n)
+{
+	if (a->len != n)
+		return -EBADMSG;
+	memcpy(v, a->data, n);
 	return 0;
 }
 
-static int parse_nested(const struct nlattr *nest, mnl_attr_cb_t cb,
-			void *data)
+/* A NUL-terminated string, copied into dst (cut to fit). */
+static int attr_str(const struct nl_attr *a, char *dst, size_t n)
 {
-	const char *tail = (const char *)mnl_attr_get_payload(nest) +
-			   mnl_attr_get_payload_len(nest);
-	struct walk w = { cb, data, mnl_attr_get_payload(nest) };
+	const char *s = a->data;
 
-	if (mnl_attr_parse_nested(nest, walk_cb, &w) != MNL_CB_OK)
+	if (!a->len || s[a->len - 1] != '\0')
 		return -EBADMSG;
-	if (w.end < tail)
-		return -EBADMSG;
+	snprintf(dst, n, "%s", s);
 	return 0;
 }
 
 /*
- * One message of len bytes with at least hdrlen bytes of family header.
- * libmnl walks attributes up to the 4-aligned end of nlmsg_len, so an
- * unaligned length would let it read past the buffer: the kernel never
- * sends one, refuse it.
+ * Check one message of len bytes (at a 4-aligned buf) with at least
+ * hdrlen bytes of family header at NLMSG_DATA: its header, with *it set
+ * to walk its attributes, or NULL.  An unaligned nlmsg_len is refused:
+ * the kernel never sends one, and so the last attribute of a message
+ * always ends, padded, exactly at nlmsg_len.
  */
 static const struct nlmsghdr *msg_check(const void *buf, size_t len,
-					size_t hdrlen)
+					size_t hdrlen, struct attr_iter *it)
 {
 	const struct nlmsghdr *nlh = buf;
+	size_t off = NLMSG_SPACE(hdrlen);
 
-	if (!buf || len < sizeof(*nlh) || len > INT_MAX)
+	if (!buf || len < NLMSG_HDRLEN)
 		return NULL;
-	if (!mnl_nlmsg_ok(nlh, (int)len))
-		return NULL;
-	if (nlh->nlmsg_len % NLMSG_ALIGNTO)
-		return NULL;
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(hdrlen))
+	if (nlh->nlmsg_len > len || nlh->nlmsg_len < off ||
+	    nlh->nlmsg_len % NLMSG_ALIGNTO)
 		return NULL;
 	if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 		return NULL;
+	attr_iter_init(it, (const char *)buf + off, nlh->nlmsg_len - off);
 	return nlh;
 }
 
 /* ---- pure parsers ---- */
 
-struct dev_parse {
-	struct xdp_nl_dev *dev;
-	bool has_ifindex;
-	bool has_features;
-};
-
-static int dev_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct dev_parse *p = data;
-	struct xdp_nl_dev *dev = p->dev;
-
-	switch (mnl_attr_get_type(attr)) {
-	case NR_NETDEV_A_DEV_IFINDEX:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		dev->ifindex = mnl_attr_get_u32(attr);
-		p->has_ifindex = true;
-		break;
-	case NR_NETDEV_A_DEV_XDP_FEATURES:
-		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-			return MNL_CB_ERROR;
-		dev->xdp_features = mnl_attr_get_u64(attr);
-		p->has_features = true;
-		break;
-	case NR_NETDEV_A_DEV_XDP_ZC_MAX_SEGS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		dev->zc_max_segs = mnl_attr_get_u32(attr);
-		dev->has_zc_max_segs = true;
-		break;
-	case NR_NETDEV_A_DEV_XDP_RX_METADATA_FEATURES:
-		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-			return MNL_CB_ERROR;
-		dev->rx_metadata = mnl_attr_get_u64(attr);
-		dev->has_rx_metadata = true;
-		break;
-	case NR_NETDEV_A_DEV_XSK_FEATURES:
-		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-			return MNL_CB_ERROR;
-		dev->xsk_features = mnl_attr_get_u64(attr);
-		dev->has_xsk_features = true;
-		break;
-	default:
-		/* pad, and whatever newer kernels add */
-		break;
-	}
-	return MNL_CB_OK;
-}
-
 int xdp_nl_parse_dev(const void *buf, size_t len, struct xdp_nl_dev *dev)
 {
-	const struct nlmsghdr *nlh;
-	struct dev_parse p = { .dev = dev };
+	bool has_ifindex = false, has_features = false;
+	struct attr_iter it;
+	struct nl_attr a;
+	int ret;
 
 	memset(dev, 0, sizeof(*dev));
-	nlh = msg_check(buf, len, sizeof(struct genlmsghdr));
-	if (!nlh)
+	if (!msg_check(buf, len, sizeof(struct genlmsghdr), &it))
 		return -EBADMSG;
-	if (parse_attrs(nlh, sizeof(struct genlmsghdr), dev_attr_cb, &p) ||
-	    !p.has_ifindex || !dev->ifindex || !p.has_features) {
+	while ((ret = attr_next(&it, &a)) > 0) {
+		switch (a.type) {
+		case NR_NETDEV_A_DEV_IFINDEX:
+			ret = attr_get(&a, &dev->ifindex, sizeof(dev->ifindex));
+			has_ifindex = true;
+			break;
+		case NR_NETDEV_A_DEV_XDP_FEATURES:
+			ret = attr_get(&a, &dev->xdp_features,
+				       sizeof(dev->xdp_features));
+			has_features = true;
+			break;
+		case NR_NETDEV_A_DEV_XDP_ZC_MAX_SEGS:
+			ret = attr_get(&a, &dev->zc_max_segs,
+				       sizeof(dev->zc_max_segs));
+			dev->has_zc_max_segs = true;
+			break;
+		case NR_NETDEV_A_DEV_XDP_RX_METADATA_FEATURES:
+			ret = attr_get(&a, &dev->rx_metadata,
+				       sizeof(dev->rx_metadata));
+			dev->has_rx_metadata = true;
+			break;
+		case NR_NETDEV_A_DEV_XSK_FEATURES:
+			ret = attr_get(&a, &dev->xsk_features,
+				       sizeof(dev->xsk_features));
+			dev->has_xsk_features = true;
+			break;
+		default:
+			/* pad, and whatever newer kernels add */
+			ret = 0;
+			break;
+		}
+		if (ret)
+			break;
+	}
+	/* the kernel always sends both; ifindex 0 names no device */
+	if (ret || !has_ifindex || !dev->ifindex || !has_features) {
 		memset(dev, 0, sizeof(*dev));
 		return -EBADMSG;
 	}
 	return 0;
 }
 
-struct family_parse {
-	uint16_t id;
-	bool has_id;
-};
-
-static int family_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct family_parse *p = data;
-
-	if (mnl_attr_get_type(attr) != CTRL_ATTR_FAMILY_ID)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-		return MNL_CB_ERROR;
-	p->id = mnl_attr_get_u16(attr);
-	p->has_id = true;
-	return MNL_CB_OK;
-}
-
 int xdp_nl_parse_family(const void *buf, size_t len, uint16_t *id)
 {
-	const struct nlmsghdr *nlh;
-	struct family_parse p = { 0 };
+	struct attr_iter it;
+	struct nl_attr a;
+	bool has_id = false;
+	uint16_t v = 0;
+	int ret;
 
-	nlh = msg_check(buf, len, sizeof(struct genlmsghdr));
-	if (!nlh)
+	if (!msg_check(buf, len, sizeof(struct genlmsghdr), &it))
 		return -EBADMSG;
-	if (parse_attrs(nlh, sizeof(struct genlmsghdr), family_attr_cb, &p) ||
-	    !p.has_id || p.id < NLMSG_MIN_TYPE)
+	while ((ret = attr_next(&it, &a)) > 0) {
+		if (a.type != CTRL_ATTR_FAMILY_ID)
+			continue;
+		ret = attr_get(&a, &v, sizeof(v));
+		if (ret)
+			break;
+		has_id = true;
+	}
+	/* ids below NLMSG_MIN_TYPE are netlink's own control messages */
+	if (ret || !has_id || v < NLMSG_MIN_TYPE)
 		return -EBADMSG;
-	*id = p.id;
+	*id = v;
 	return 0;
 }
 
-static int copy_str_attr(const struct nlattr *attr, char *dst, size_t n)
+/* IFLA_LINKINFO: only IFLA_INFO_KIND matters, but the whole nest is checked. */
+static int parse_linkinfo(const struct nl_attr *nest, struct xdp_nl_link *link)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-		return MNL_CB_ERROR;
-	snprintf(dst, n, "%s", mnl_attr_get_str(attr));
-	return MNL_CB_OK;
-}
+	struct attr_iter it;
+	struct nl_attr a;
+	int ret;
 
-static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct xdp_nl_link *link = data;
-
-	if (mnl_attr_get_type(attr) != IFLA_INFO_KIND)
-		return MNL_CB_OK;
-	return copy_str_attr(attr, link->kind, sizeof(link->kind));
-}
-
-static int link_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct xdp_nl_link *link = data;
-
-	switch (mnl_attr_get_type(attr)) {
-	case IFLA_IFNAME:
-		return copy_str_attr(attr, link->ifname, sizeof(link->ifname));
-	case IFLA_LINK:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		link->link = mnl_attr_get_u32(attr);
-		link->has_link = true;
-		break;
-	case IFLA_LINK_NETNSID:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		link->netnsid = (int32_t)mnl_attr_get_u32(attr);
-		link->has_netnsid = true;
-		break;
-	case IFLA_LINKINFO:
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 ||
-		    parse_nested(attr, linkinfo_attr_cb, link))
-			return MNL_CB_ERROR;
-		break;
-	default:
-		break;
+	attr_iter_init(&it, nest->data, nest->len);
+	while ((ret = attr_next(&it, &a)) > 0) {
+		if (a.type != IFLA_INFO_KIND)
+			continue;
+		ret = attr_str(&a, link->kind, sizeof(link->kind));
+		if (ret)
+			break;
 	}
-	return MNL_CB_OK;
+	return ret;
 }
 
 int xdp_nl_parse_link(const void *buf, size_t len, struct xdp_nl_link *link)
 {
-	const struct nlmsghdr *nlh;
 	const struct ifinfomsg *ifm;
+	const struct nlmsghdr *nlh;
+	struct attr_iter it;
+	struct nl_attr a;
+	uint32_t v = 0;
+	int ret;
 
 	memset(link, 0, sizeof(*link));
-	nlh = msg_check(buf, len, sizeof(*ifm));
+	nlh = msg_check(buf, len, sizeof(*ifm), &it);
 	if (!nlh || nlh->nlmsg_type != RTM_NEWLINK)
 		return -EBADMSG;
-	ifm = mnl_nlmsg_get_payload(nlh);
+	ifm = NLMSG_DATA(nlh);
 	link->ifindex = ifm->ifi_index;
-	if (parse_attrs(nlh, sizeof(*ifm), link_attr_cb, link)) {
+	while ((ret = attr_next(&it, &a)) > 0) {
+		switch (a.type) {
+		case IFLA_IFNAME:
+			ret = attr_str(&a, link->ifname, sizeof(link->ifname));
+			break;
+		case IFLA_LINK:
+			ret = attr_get(&a, &link->link, sizeof(link->link));
+			link->has_link = true;
+			break;
+		case IFLA_LINK_NETNSID:
+			ret = attr_get(&a, &v, sizeof(v));
+			link->netnsid = (int32_t)v;
+			link->has_netnsid = true;
+			break;
+		case IFLA_LINKINFO:
+			ret = parse_linkinfo(&a, link);
+			break;
+		default:
+			ret = 0;
+			break;
+		}
+		if (ret)
+			break;
+	}
+	if (ret) {
 		memset(link, 0, sizeof(*link));
 		return -EBADMSG;
 	}
@@ -336,93 +354,235 @@ int xdp_bits_str(enum xdp_bitset set, uint64_t mask, const char *sep,
 /* ---- netlink transactions ---- */
 
 /*
- * Send req and feed every reply to cb until the ACK or NLMSG_DONE.  A
- * callback reports its own failure through errno.
+ * A request: netlink header, family header and an attribute or two.  The
+ * union keeps it aligned for struct nlmsghdr.
  */
-static int nl_talk(struct mnl_socket *sock, struct nlmsghdr *req,
-		   mnl_cb_t cb, void *data)
-{
-	uint32_t portid = mnl_socket_get_portid(sock);
-	char *buf;
-	ssize_t len;
-	int ret, err = 0;
+struct nl_req {
+	union {
+		struct nlmsghdr nlh;
+		char buf[128];
+	};
+};
 
+/* Start a request with a zeroed family header of hdrlen bytes; returns it. */
+static void *req_start(struct nl_req *r, uint16_t type, uint16_t flags,
+		       uint32_t seq, size_t hdrlen)
+{
+	memset(r, 0, sizeof(*r));
+	r->nlh.nlmsg_len = NLMSG_SPACE(hdrlen);
+	r->nlh.nlmsg_type = type;
+	r->nlh.nlmsg_flags = NLM_F_REQUEST | flags;
+	r->nlh.nlmsg_seq = seq;
+	return NLMSG_DATA(&r->nlh);
+}
+
+/* Append an attribute; padding stays zero from req_start(). */
+static int req_attr(struct nl_req *r, uint16_t type, const void *data,
+		    size_t len)
+{
+	struct nlattr nla = { .nla_type = type };
+
+	if (len > sizeof(r->buf) ||
+	    r->nlh.nlmsg_len + NLA_ALIGN(NLA_HDRLEN + len) > sizeof(r->buf))
+		return -EMSGSIZE;
+	nla.nla_len = NLA_HDRLEN + len;
+	memcpy(r->buf + r->nlh.nlmsg_len, &nla, sizeof(nla));
+	memcpy(r->buf + r->nlh.nlmsg_len + NLA_HDRLEN, data, len);
+	r->nlh.nlmsg_len += NLA_ALIGN(nla.nla_len);
+	return 0;
+}
+
+static void genl_req(struct nl_req *r, uint16_t type, uint16_t flags,
+		     uint8_t cmd, uint8_t version, uint32_t seq)
+{
+	struct genlmsghdr *genl = req_start(r, type, flags, seq, sizeof(*genl));
+
+	genl->cmd = cmd;
+	genl->version = version;
+}
+
+/* A socket on bus, bound to a port id the kernel picks: the fd, or -errno. */
+static int nl_socket(int bus)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, bus);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int nl_portid(int fd, uint32_t *portid)
+{
+	struct sockaddr_nl sa;
+	socklen_t len = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return -errno;
+	if (len != sizeof(sa) || sa.nl_family != AF_NETLINK)
+		return -EINVAL;
+	*portid = sa.nl_pid;
+	return 0;
+}
+
+/*
+ * One datagram from the kernel: its length or -errno.  -ENOSPC when it
+ * did not fit in size bytes: a cut reply must not be parsed.  Datagrams
+ * from other sockets (any process may send to our port) are dropped.
+ */
+static ssize_t nl_recv(int fd, void *buf, size_t size)
+{
+	struct sockaddr_nl from;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t len;
+
+	for (;;) {
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		len = recvmsg(fd, &msg, 0);
+		if (len < 0)
+			return -errno;
+		if (msg.msg_flags & MSG_TRUNC)
+			return -ENOSPC;
+		if (msg.msg_namelen != sizeof(from))
+			return -EINVAL;
+		if (!from.nl_pid)
+			return len;
+	}
+}
+
+/*
+ * NLMSG_ERROR: error 0 is the ACK that ends a request, anything else the
+ * kernel's errno (some subsystems send it positive).
+ */
+static int nl_error(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+		return -EBADMSG;
+	if (e->error > 0 && e->error < 4096)
+		return -e->error;
+	if (e->error < 0 && e->error > -4096)
+		return e->error;
+	return e->error ? -EPROTO : 0;
+}
+
+/* Called for each data message of a reply: 0 or a negative errno. */
+typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
+
+/*
+ * Hand each data message of one datagram to cb.  1: the reply goes on in
+ * the next datagram; 0: it is over (NLMSG_DONE, or the ACK); or -errno:
+ * from cb, from the kernel, or for a datagram that is not whole messages.
+ */
+static int nl_run(const char *buf, size_t len, uint32_t seq, uint32_t portid,
+		  nl_msg_cb cb, void *data)
+{
+	const struct nlmsghdr *nlh;
+	size_t off, mlen;
+	int ret;
+
+	/* NLMSG_OK()/NEXT() mix int and __u32: walk with sizes instead */
+	for (off = 0; off < len; off += NLMSG_ALIGN(mlen)) {
+		nlh = (const struct nlmsghdr *)(buf + off);
+		if (len - off < NLMSG_HDRLEN)
+			return -EBADMSG;
+		mlen = nlh->nlmsg_len;
+		if (mlen < NLMSG_HDRLEN || mlen > len - off)
+			return -EBADMSG;
+		/*
+		 * Only the kernel gets through nl_recv(); an answer to another
+		 * port or request is a bug.  0 passes, as it did with libmnl.
+		 */
+		if (nlh->nlmsg_pid && nlh->nlmsg_pid != portid)
+			return -ESRCH;
+		if (nlh->nlmsg_seq && nlh->nlmsg_seq != seq)
+			return -EPROTO;
+		/* the devices changed during the dump: it is not consistent */
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			return -EINTR;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_DONE:
+			return 0;
+		case NLMSG_ERROR:
+			return nl_error(nlh);
+		case NLMSG_NOOP:
+		case NLMSG_OVERRUN:
+			break;
+		default:
+			/* other types below NLMSG_MIN_TYPE are reserved */
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+				break;
+			ret = cb(nlh, data);
+			if (ret)
+				return ret;
+			break;
+		}
+	}
+	return 1;
+}
+
+/* Send req and feed every reply to cb until the ACK or NLMSG_DONE. */
+static int nl_talk(int fd, const struct nlmsghdr *req, nl_msg_cb cb,
+		   void *data)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	uint32_t portid = 0;
+	ssize_t len;
+	char *buf;
+	int ret;
+
+	ret = nl_portid(fd, &portid);
+	if (ret)
+		return ret;
 	buf = malloc(NL_BUF_SIZE);
 	if (!buf)
 		return -ENOMEM;
-	if (mnl_socket_sendto(sock, req, req->nlmsg_len) < 0) {
-		err = -errno;
+	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0) {
+		ret = -errno;
 		goto out;
 	}
 	do {
-		len = mnl_socket_recvfrom(sock, buf, NL_BUF_SIZE);
+		len = nl_recv(fd, buf, NL_BUF_SIZE);
 		if (len < 0) {
-			err = -errno;
+			ret = len;
 			break;
 		}
-		ret = mnl_cb_run(buf, len, req->nlmsg_seq, portid, cb, data);
-		if (ret == MNL_CB_ERROR)
-			err = errno ? -errno : -EIO;
-	} while (ret > MNL_CB_STOP);
+		ret = nl_run(buf, len, req->nlmsg_seq, portid, cb, data);
+	} while (ret > 0);
 out:
 	free(buf);
-	return err;
-}
-
-static struct mnl_socket *nl_socket(int bus)
-{
-	struct mnl_socket *sock;
-	int err;
-
-	sock = mnl_socket_open(bus);
-	if (!sock)
-		return NULL;
-	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = errno;
-		mnl_socket_close(sock);
-		errno = err;
-		return NULL;
-	}
-	return sock;
-}
-
-static struct nlmsghdr *genl_req(char *buf, uint16_t type, uint16_t flags,
-				 uint8_t cmd, uint8_t version, uint32_t seq)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *genl;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = cmd;
-	genl->version = version;
-	return nlh;
+	return ret;
 }
 
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
-	int err = xdp_nl_parse_family(nlh, nlh->nlmsg_len, data);
-
-	if (err) {
-		errno = -err;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+	return xdp_nl_parse_family(nlh, nlh->nlmsg_len, data);
 }
 
 static int resolve_family(struct xdp_nl *nl)
 {
-	char buf[MNL_NLMSG_HDRLEN + 64] = { 0 };
-	struct nlmsghdr *nlh;
+	struct nl_req r;
+	int err;
 
-	nlh = genl_req(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1,
-		       ++nl->seq);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NR_NETDEV_FAMILY_NAME);
+	genl_req(&r, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1,
+		 ++nl->seq);
+	err = req_attr(&r, CTRL_ATTR_FAMILY_NAME, NR_NETDEV_FAMILY_NAME,
+		       sizeof(NR_NETDEV_FAMILY_NAME));
+	if (err)
+		return err;
 	nl->family = 0;
 	/* An unknown family comes back as NLMSG_ERROR -ENOENT. */
-	return nl_talk(nl->sock, nlh, family_cb, &nl->family);
+	return nl_talk(nl->fd, &r.nlh, family_cb, &nl->family);
 }
 
 int xdp_nl_open(struct xdp_nl *nl)
@@ -430,9 +590,10 @@ int xdp_nl_open(struct xdp_nl *nl)
 	int err;
 
 	memset(nl, 0, sizeof(*nl));
-	nl->sock = nl_socket(NETLINK_GENERIC);
-	if (!nl->sock)
-		return -errno;
+	nl->fd = nl_socket(NETLINK_GENERIC);
+	if (nl->fd < 0)
+		return nl->fd;
+	nl->open = true;
 	nl->seq = time(NULL);
 	err = resolve_family(nl);
 	if (!err && !nl->family)
@@ -444,9 +605,10 @@ int xdp_nl_open(struct xdp_nl *nl)
 
 void xdp_nl_close(struct xdp_nl *nl)
 {
-	if (nl->sock)
-		mnl_socket_close(nl->sock);
-	nl->sock = NULL;
+	if (nl->open)
+		close(nl->fd);
+	nl->open = false;
+	nl->fd = -1;
 }
 
 struct dev_list {
@@ -463,35 +625,30 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 16;
 		grown = realloc(l->devs, l->cap * sizeof(*grown));
-		if (!grown) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
+		if (!grown)
+			return -ENOMEM;
 		l->devs = grown;
 	}
 	err = xdp_nl_parse_dev(nlh, nlh->nlmsg_len, &l->devs[l->n]);
-	if (err) {
-		errno = -err;
-		return MNL_CB_ERROR;
-	}
+	if (err)
+		return err;
 	l->n++;
-	return MNL_CB_OK;
+	return 0;
 }
 
 int xdp_nl_dump(struct xdp_nl *nl, struct xdp_nl_dev **devs, size_t *n)
 {
-	char buf[MNL_NLMSG_HDRLEN + 64] = { 0 };
 	struct dev_list l = { 0 };
-	struct nlmsghdr *nlh;
+	struct nl_req r;
 	int err;
 
 	*devs = NULL;
 	*n = 0;
-	if (!nl->sock)
+	if (!nl->open)
 		return -EBADF;
-	nlh = genl_req(buf, nl->family, NLM_F_DUMP, NR_NETDEV_CMD_DEV_GET,
-		       NR_NETDEV_FAMILY_VERSION, ++nl->seq);
-	err = nl_talk(nl->sock, nlh, dev_cb, &l);
+	genl_req(&r, nl->family, NLM_F_DUMP, NR_NETDEV_CMD_DEV_GET,
+		 NR_NETDEV_FAMILY_VERSION, ++nl->seq);
+	err = nl_talk(nl->fd, &r.nlh, dev_cb, &l);
 	if (err) {
 		free(l.devs);
 		return err;
@@ -511,30 +668,29 @@ static int dev_one_cb(const struct nlmsghdr *nlh, void *data)
 	struct dev_one *r = data;
 	int err = xdp_nl_parse_dev(nlh, nlh->nlmsg_len, r->dev);
 
-	if (err) {
-		errno = -err;
-		return MNL_CB_ERROR;
-	}
+	if (err)
+		return err;
 	r->got = true;
-	return MNL_CB_OK;
+	return 0;
 }
 
 int xdp_nl_get(struct xdp_nl *nl, uint32_t ifindex, struct xdp_nl_dev *dev)
 {
-	char buf[MNL_NLMSG_HDRLEN + 64] = { 0 };
-	struct dev_one r = { .dev = dev };
-	struct nlmsghdr *nlh;
+	struct dev_one one = { .dev = dev };
+	struct nl_req r;
 	int err;
 
 	memset(dev, 0, sizeof(*dev));
-	if (!nl->sock)
+	if (!nl->open)
 		return -EBADF;
 	/* A "doit" sends no NLMSG_DONE: the ACK ends the exchange. */
-	nlh = genl_req(buf, nl->family, NLM_F_ACK, NR_NETDEV_CMD_DEV_GET,
-		       NR_NETDEV_FAMILY_VERSION, ++nl->seq);
-	mnl_attr_put_u32(nlh, NR_NETDEV_A_DEV_IFINDEX, ifindex);
-	err = nl_talk(nl->sock, nlh, dev_one_cb, &r);
-	if (!err && (!r.got || dev->ifindex != ifindex))
+	genl_req(&r, nl->family, NLM_F_ACK, NR_NETDEV_CMD_DEV_GET,
+		 NR_NETDEV_FAMILY_VERSION, ++nl->seq);
+	err = req_attr(&r, NR_NETDEV_A_DEV_IFINDEX, &ifindex, sizeof(ifindex));
+	if (err)
+		return err;
+	err = nl_talk(nl->fd, &r.nlh, dev_one_cb, &one);
+	if (!err && (!one.got || dev->ifindex != ifindex))
 		err = -ENODEV;
 	return err;
 }
@@ -678,39 +834,35 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	int err;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
+		return 0;
 	err = xdp_nl_parse_link(nlh, nlh->nlmsg_len, r->link);
-	if (err) {
-		errno = -err;
-		return MNL_CB_ERROR;
-	}
+	if (err)
+		return err;
 	r->got = true;
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int rtnl_getlink(uint32_t ifindex, struct xdp_nl_link *link)
 {
-	char buf[MNL_NLMSG_HDRLEN + 64] = { 0 };
-	struct link_reply r = { .link = link };
-	struct mnl_socket *sock;
-	struct nlmsghdr *nlh;
+	struct link_reply reply = { .link = link };
+	uint32_t mask = RTEXT_FILTER_SKIP_STATS;
 	struct ifinfomsg *ifm;
-	int err;
+	struct nl_req r;
+	int fd, err;
 
-	sock = nl_socket(NETLINK_ROUTE);
-	if (!sock)
-		return -errno;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = time(NULL);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	memset(link, 0, sizeof(*link));
+	ifm = req_start(&r, RTM_GETLINK, NLM_F_ACK, time(NULL), sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	err = nl_talk(sock, nlh, link_cb, &r);
-	mnl_socket_close(sock);
-	if (!err && !r.got)
+	err = req_attr(&r, IFLA_EXT_MASK, &mask, sizeof(mask));
+	if (err)
+		return err;
+	fd = nl_socket(NETLINK_ROUTE);
+	if (fd < 0)
+		return fd;
+	err = nl_talk(fd, &r.nlh, link_cb, &reply);
+	close(fd);
+	if (!err && !reply.got)
 		err = -ENODEV;
 	return err;
 }

@@ -68,10 +68,9 @@ struct xdp_nl_dev {
 	bool has_xsk_features;
 };
 
-struct mnl_socket;
-
 struct xdp_nl {
-	struct mnl_socket *sock;
+	int fd;			/* a NETLINK_GENERIC socket, while open */
+	bool open;		/* false in a zeroed struct: nothing to close */
 	uint16_t family;
 	uint32_t seq;
 };

@@ -497,6 +497,211 @@ static void test_link(void **state)
 	assert_int_equal(xdp_nl_parse_link(m.buf, m.len, &link), -EBADMSG);
 }
 
+/* ---- the attribute walk, through the link parser (it has a nest) ---- */
+
+/* Parse m from a heap copy of exactly its length, as parse_dev() does. */
+static int parse_link(const struct msg *m, struct xdp_nl_link *link)
+{
+	void *copy = malloc(m->len ? m->len : 1);
+	int ret;
+
+	assert_non_null(copy);
+	memcpy(copy, m->buf, m->len);
+	ret = xdp_nl_parse_link(copy, m->len, link);
+	free(copy);
+	return ret;
+}
+
+static void msg_link_start(struct msg *m)
+{
+	struct ifinfomsg ifm = { .ifi_family = AF_UNSPEC, .ifi_index = 3 };
+
+	msg_start(m, RTM_NEWLINK, sizeof(ifm));
+	memcpy(m->buf + NLMSG_HDRLEN, &ifm, sizeof(ifm));
+}
+
+/* Overwrite nla_len of the attribute at off. */
+static void msg_set_nla_len(struct msg *m, size_t off, uint16_t len)
+{
+	memcpy(m->buf + off, &len, sizeof(len));
+}
+
+/* A nest whose last attribute has no padding: the kernel accepts it. */
+static void test_nest_unpadded_end(void **state)
+{
+	struct xdp_nl_link link;
+	struct msg m;
+	size_t nest;
+
+	msg_link_start(&m);
+	nest = m.len;
+	msg_attr(&m, IFLA_LINKINFO, NULL, 0);
+	msg_attr(&m, IFLA_INFO_KIND, "veth", 5);
+	/* 4 + 4 + 5: the nest ends inside the kind's padding */
+	msg_set_nla_len(&m, nest, 13);
+	msg_u32(&m, IFLA_LINK, 2);
+	msg_end(&m);
+	assert_int_equal(parse_link(&m, &link), 0);
+	assert_string_equal(link.kind, "veth");
+	assert_true(link.has_link);
+	assert_int_equal(link.link, 2);
+}
+
+/* An attribute inside a nest is bounded by the nest, not the message. */
+static void test_nest_inner_past_nest(void **state)
+{
+	struct xdp_nl_link link;
+	struct msg m;
+	size_t nest;
+
+	msg_link_start(&m);
+	nest = m.len;
+	msg_attr(&m, IFLA_LINKINFO, NULL, 0);
+	msg_attr(&m, IFLA_INFO_KIND, "veth", 5);
+	/* the kind (9 bytes) sticks out of an 8-byte nest payload */
+	msg_set_nla_len(&m, nest, 12);
+	msg_end(&m);
+	assert_int_equal(parse_link(&m, &link), -EBADMSG);
+	assert_string_equal(link.kind, "");
+}
+
+/* 1 to 3 bytes after the last attribute of a nest are no attribute. */
+static void test_nest_trailing_bytes(void **state)
+{
+	uint8_t junk[4] = { 0 };
+	struct xdp_nl_link link;
+	struct msg m;
+	size_t nest, extra;
+
+	for (extra = 1; extra < NLA_HDRLEN; extra++) {
+		msg_link_start(&m);
+		nest = m.len;
+		msg_attr(&m, IFLA_LINKINFO, NULL, 0);
+		msg_attr(&m, IFLA_INFO_KIND, "veth", 5);
+		memcpy(m.buf + m.len, junk, extra);
+		msg_set_nla_len(&m, nest, m.len - nest + extra);
+		m.len += NLA_ALIGN(extra);
+		msg_end(&m);
+		assert_int_equal(parse_link(&m, &link), -EBADMSG);
+	}
+}
+
+/* An empty nest, and the nested flag on the type, are both fine. */
+static void test_nest_empty_and_flagged(void **state)
+{
+	struct xdp_nl_link link;
+	struct msg m;
+	size_t nest;
+
+	msg_link_start(&m);
+	msg_attr(&m, IFLA_LINKINFO, NULL, 0);
+	msg_end(&m);
+	assert_int_equal(parse_link(&m, &link), 0);
+	assert_string_equal(link.kind, "");
+
+	msg_link_start(&m);
+	nest = m.len;
+	msg_attr(&m, IFLA_LINKINFO | NLA_F_NESTED, NULL, 0);
+	msg_attr(&m, IFLA_INFO_KIND, "veth", 5);
+	msg_set_nla_len(&m, nest, m.len - nest);
+	msg_u32(&m, IFLA_LINK | NLA_F_NET_BYTEORDER, 2);
+	msg_end(&m);
+	assert_int_equal(parse_link(&m, &link), 0);
+	assert_string_equal(link.kind, "veth");
+	assert_int_equal(link.link, 2);
+}
+
+static void test_link_bad_header(void **state)
+{
+	struct xdp_nl_link link;
+	struct msg m;
+
+	/* not RTM_NEWLINK */
+	build_link(&m, false, true);
+	m.buf[4] = RTM_DELLINK;
+	assert_int_equal(parse_link(&m, &link), -EBADMSG);
+	/* no room for struct ifinfomsg */
+	msg_start(&m, RTM_NEWLINK, 8);
+	msg_end(&m);
+	assert_int_equal(parse_link(&m, &link), -EBADMSG);
+	/* wrong sizes: IFLA_LINK is a u32, IFLA_IFNAME needs its NUL */
+	msg_link_start(&m);
+	msg_u64(&m, IFLA_LINK, 2);
+	msg_end(&m);
+	assert_int_equal(parse_link(&m, &link), -EBADMSG);
+	msg_link_start(&m);
+	msg_attr(&m, IFLA_IFNAME, NULL, 0);
+	msg_end(&m);
+	assert_int_equal(parse_link(&m, &link), -EBADMSG);
+}
+
+/* Cut the link message at every length: the nest walk never over-reads. */
+static void test_link_every_truncation(void **state)
+{
+	struct xdp_nl_link link;
+	struct msg m, cut;
+	size_t len;
+
+	build_link(&m, true, true);
+	for (len = 0; len < m.len; len++) {
+		cut = m;
+		cut.len = len;
+		assert_int_equal(parse_link(&cut, &link), -EBADMSG);
+		if (len >= sizeof(uint32_t))
+			msg_end(&cut);
+		if (parse_link(&cut, &link) == 0)
+			assert_int_equal(link.ifindex, 3);
+	}
+}
+
+/* Bytes after nlmsg_len belong to the next message: not parsed. */
+static void test_buffer_longer_than_message(void **state)
+{
+	struct xdp_nl_dev dev;
+	struct msg m;
+	size_t len;
+
+	build_full(&m);
+	len = m.len;
+	memset(m.buf + len, 0xff, 8);
+	assert_int_equal(parse_dev(m.buf, len + 8, &dev), 0);
+	assert_int_equal(dev.ifindex, 4);
+}
+
+/*
+ * Random bytes over good messages: every result is 0 or -EBADMSG, and
+ * valgrind (exact-size heap copies) sees no read past the end.
+ */
+static void test_mutations(void **state)
+{
+	uint32_t rnd = 12345;
+	struct xdp_nl_link link;
+	struct xdp_nl_dev dev;
+	uint16_t id;
+	struct msg m;
+	int i, k, ret;
+
+	for (i = 0; i < 3000; i++) {
+		if (i % 3 == 0)
+			build_full(&m);
+		else
+			build_link(&m, i & 1, true);
+		for (k = 0; k < 1 + i % 4; k++) {
+			rnd = rnd * 1103515245 + 12345;
+			/* spare the length: the buffer is exactly that long */
+			m.buf[4 + (rnd >> 8) % (m.len - 4)] = rnd >> 24;
+		}
+		if (i % 3 == 0) {
+			ret = parse_msg(&m, &dev);
+			assert_true(ret == 0 || ret == -EBADMSG);
+			ret = xdp_nl_parse_family(m.buf, m.len, &id);
+		} else {
+			ret = parse_link(&m, &link);
+		}
+		assert_true(ret == 0 || ret == -EBADMSG);
+	}
+}
+
 /* ---- names ---- */
 
 static void test_bit_names(void **state)
@@ -603,6 +808,14 @@ int main(void)
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_nest_unpadded_end),
+		cmocka_unit_test(test_nest_inner_past_nest),
+		cmocka_unit_test(test_nest_trailing_bytes),
+		cmocka_unit_test(test_nest_empty_and_flagged),
+		cmocka_unit_test(test_link_bad_header),
+		cmocka_unit_test(test_link_every_truncation),
+		cmocka_unit_test(test_buffer_longer_than_message),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_bit_names),
 		cmocka_unit_test(test_attach_mode_names),
 		cmocka_unit_test(test_peer_label),
