@@ -128,11 +128,43 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
+/*
+ * Some kernels refuse every fentry program with EPERM (lockdown, LSM
+ * policy) before even looking at its target: a two-instruction program
+ * aimed at BTF id 1 tells so without the ~60 ms of parsing the kernel's
+ * BTF that a real attempt costs.  Any other answer (EINVAL: id 1 is no
+ * function) means "try for real".
+ */
+static bool fentry_refused(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = 1);
+	int fd;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nr_probe", "GPL", insns,
+			   2, &opts);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == EPERM;
+}
+
 /* Cheap look before paying for a load that cannot attach. */
 static bool strategy_possible(enum nr_attach a, char *why, size_t n)
 {
 	struct stat st;
 
+	if (a == NR_ATTACH_FENTRY && fentry_refused()) {
+		snprintf(why, n, "kernel refuses fentry programs: %s",
+			 strerror(EPERM));
+		return false;
+	}
 	if (a == NR_ATTACH_KPROBE &&
 	    stat("/sys/bus/event_source/devices/kprobe", &st) &&
 	    stat("/sys/kernel/tracing/kprobe_events", &st) &&
