@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The BPF C source, built into the binary for --ebpf.  .incbin keeps the
  * files byte for byte without a generator step; each gets a NUL ending.

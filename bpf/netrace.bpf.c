@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The one BPF object of netrace: every applet's programs.  Each applet
  * turns on only its own programs (named with its prefix) for the attach

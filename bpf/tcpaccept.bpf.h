@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * tcpaccept: one event per successful accept(), seen in the task that
  * called accept() (never in the softirq that finished the handshake, whose

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * tcpconnect: one event per active TCP connection attempt, once the SYN
  * has gone out (the source port is chosen then).  Three strategies of the

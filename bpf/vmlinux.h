@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The few kernel types netrace's BPF programs read, declared by hand
  * instead of a multi-megabyte dump of one build host's BTF.  Every struct

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Applet names, read from cmd/applets.def so the list lives in one place.
 file(STRINGS ${CMAKE_SOURCE_DIR}/cmd/applets.def _defs REGEX "^APPLET\\(")
 set(NETRACE_APPLETS)

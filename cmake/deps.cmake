@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Each dependency, with the package that provides it on Debian/Ubuntu and
 # on Fedora/RHEL, so a missing one says exactly what to install.
 find_package(PkgConfig)

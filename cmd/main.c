@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * netrace: one binary, many applets (busybox style).  The applet is the
  * basename of argv[0] when that names one (a "tcpconnect" link), else the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* What the TCP connection applets share between an event and its row. */
 #ifndef NETRACE_CONN_H
 #define NETRACE_CONN_H

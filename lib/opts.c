@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The option table, the getopt_long() driver built from it, strict value
  * parsers and the argparse-shaped --help.  Every error is one line that

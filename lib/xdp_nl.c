@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * XDP facts from the running kernel: the netdev generic-netlink family,
  * ethtool, rtnetlink and libbpf.  See xdp_nl.h.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * What the running kernel says about XDP on each interface: the netdev
  * generic-netlink family (Linux 6.3+), the driver name (ethtool, sysfs),

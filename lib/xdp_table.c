@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * RHEL's XDP driver table and its footnotes.  The rows are the fallback
  * reference; the kernel's netdev family is the truth where it answers, and

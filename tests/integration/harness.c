@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Harness core: privileges, the per-test cleanup stack and the tracer
  * process (spawn, line reader over both pipes, strict JSON, stop).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Shared pieces of the privileged integration suites (it_tcpconnect,
  * it_tcpaccept): spawning a tracer and reading its output, forked client

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Loopback listeners and closed ports.  Only 127.0.0.1 and ::1: the
  * suite must never put traffic on a real interface.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Fixtures on the machine's file systems: a child cgroup v2, temp dirs,
  * a private bpffs and maps pinned on it.  Each undoes itself at teardown,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * lib/format.c: text rows and headers byte for byte against snprintf() of
  * the BCC printf formats (tcpconnect, tcpaccept, the tcpconnect -c table),

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * lib/opts.c: the strict value parsers, nr_parse_opts() on good and bad
  * command lines (every error must be exactly one line on stderr naming

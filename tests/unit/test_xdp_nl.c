@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The netdev reply parser on canned bytes: no socket, no kernel.  Every
  * message is handed over in a heap block of exactly its length, so that
