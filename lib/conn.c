@@ -3,22 +3,15 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "format.h"
-
-static int64_t ns_of(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 void conn_clock_init(struct conn_clock *c)
 {
 	memset(c, 0, sizeof(*c));
 	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
-	c->mono_to_real_ns = ns_of(CLOCK_REALTIME) - ns_of(CLOCK_MONOTONIC);
+	c->mono_to_real_ns = nr_real_minus_mono_ns();
 	c->hms_sec = -1;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "log.h"
 
@@ -234,14 +235,6 @@ const struct dns_entry *dns_cache_get(struct dns_cache *c,
 
 /* ---- capture ---------------------------------------------------------- */
 
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int open_one(int prog_fd, int proto)
 {
 	struct sockaddr_ll sll = {
@@ -275,7 +268,7 @@ int dns_capture_open(struct dns_capture *d, int prog_fd)
 
 	memset(d, 0, sizeof(*d));
 	d->fd[0] = d->fd[1] = -1;
-	d->real_to_mono_ns = clock_ns(CLOCK_MONOTONIC) - clock_ns(CLOCK_REALTIME);
+	d->real_to_mono_ns = -nr_real_minus_mono_ns();
 	err = dns_cache_init(&d->cache, DNS_CACHE_SIZE);
 	if (err)
 		return err;
@@ -331,7 +324,7 @@ static uint64_t rx_time(struct dns_capture *d, struct msghdr *mh)
 		return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
 		       d->real_to_mono_ns;
 	}
-	return clock_ns(CLOCK_MONOTONIC);
+	return nr_clock_ns(CLOCK_MONOTONIC);
 }
 
 static void drain_one(struct dns_capture *d, int fd)
@@ -363,7 +356,7 @@ static void drain_one(struct dns_capture *d, int fd)
 void dns_capture_drain(struct dns_capture *d)
 {
 	/* Follow wall-clock steps: the timestamps are CLOCK_REALTIME. */
-	d->real_to_mono_ns = clock_ns(CLOCK_MONOTONIC) - clock_ns(CLOCK_REALTIME);
+	d->real_to_mono_ns = -nr_real_minus_mono_ns();
 	drain_one(d, d->fd[0]);
 	drain_one(d, d->fd[1]);
 }
