@@ -1,0 +1,645 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Kernel test matrix: boots Debian's 6.1 and 6.12 cloud kernels under qemu
+# and runs netrace's checks there with every attach strategy (the
+# development machine can only run the tracepoint one).  See README.md.
+#
+#   tests/vm/run.sh                                  # the whole matrix
+#   tests/vm/run.sh --kernel 6.1 --strategy kprobe   # one cell
+#
+# Exit status: 0 when every check passed; 1 when a check failed, a VM did
+# not boot or did not print its result block; 2 for a usage error.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build=${NETRACE_VM_BUILD:-/tmp/netrace-vm-build}
+cache=${NETRACE_VM_CACHE:-/var/cache/netrace-vm}
+out=
+kernels=(6.1 6.12)
+modes=(auto fentry kprobe tracepoint perfbuf)
+checks=(smoke it)
+jobs=${NETRACE_VM_JOBS:-2}
+vm_timeout=${NETRACE_VM_TIMEOUT:-}
+suite_timeout=${NETRACE_VM_SUITE_TIMEOUT:-240}
+update=1
+install=1
+require_static=0
+expect_auto=fentry
+# Modules the VMs load (with what they depend on): the virtio-net NIC's
+# driver and bus, and what the suites create (veth pairs, tap devices).
+vm_modules=(virtio_pci virtio_net veth tun)
+
+usage()
+{
+	cat <<EOF
+usage: tests/vm/run.sh [options]
+
+  --kernel LIST     6.1, 6.12 or all (default: all); comma-separated
+  --strategy LIST   auto, fentry, kprobe, tracepoint, perfbuf or all
+                    (default: all); perfbuf = automatic strategy with
+                    --buffer=perfbuf.  One VM per (kernel, strategy).
+  --check LIST      smoke, it (every tests/integration suite), it_NAME
+                    (one suite) or all (default: all)
+  --source DIR      netrace source tree (default: $src)
+  --build DIR       build directory (default: \$NETRACE_VM_BUILD or
+                    /tmp/netrace-vm-build); never the tree's build/
+  --cache DIR       kernel package cache (default: \$NETRACE_VM_CACHE or
+                    /var/cache/netrace-vm)
+  --out DIR         console logs and results (default: BUILD/vm-results)
+  --jobs N          VMs at once (default: \$NETRACE_VM_JOBS or 2)
+  --suite-timeout SEC  per check in the VM (default:
+                    \$NETRACE_VM_SUITE_TIMEOUT or 240)
+  --timeout SEC     per VM, boot to power-off (default: \$NETRACE_VM_TIMEOUT
+                    or 90 + checks x suite timeout)
+  --no-update       no apt-get update: newest kernel in the apt lists or,
+                    failing that, in the cache
+  --no-install      do not apt-get install missing tools
+  --require-static  fail if netrace cannot be linked statically (default:
+                    warn, name the missing symbols and run a dynamically
+                    linked netrace, with its libraries, in the VMs)
+  -h, --help        this text
+EOF
+}
+
+die()
+{
+	echo "vm: error: $*" >&2
+	exit 1
+}
+
+bad_usage()
+{
+	echo "vm: $*" >&2
+	usage >&2
+	exit 2
+}
+
+log()
+{
+	echo "vm: $*" >&2
+}
+
+split_list()	# split_list VAR "a,b" "all-values..."
+{
+	local var=$1 val=$2
+	shift 2
+	if [ "$val" = all ]; then
+		eval "$var=(\"\$@\")"
+	else
+		# shellcheck disable=SC2229 # reads into the array named by $var
+		IFS=, read -r -a "$var" <<<"$val"
+	fi
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) split_list kernels "${2:?}" 6.1 6.12; shift 2 ;;
+	--kernel=*) split_list kernels "${1#*=}" 6.1 6.12; shift ;;
+	--strategy) split_list modes "${2:?}" auto fentry kprobe tracepoint perfbuf; shift 2 ;;
+	--strategy=*) split_list modes "${1#*=}" auto fentry kprobe tracepoint perfbuf; shift ;;
+	--check) split_list checks "${2:?}" smoke it; shift 2 ;;
+	--check=*) split_list checks "${1#*=}" smoke it; shift ;;
+	--source) src=$(cd "${2:?}" && pwd); shift 2 ;;
+	--source=*) src=$(cd "${1#*=}" && pwd); shift ;;
+	--build) build=${2:?}; shift 2 ;;
+	--build=*) build=${1#*=}; shift ;;
+	--cache) cache=${2:?}; shift 2 ;;
+	--cache=*) cache=${1#*=}; shift ;;
+	--out) out=${2:?}; shift 2 ;;
+	--out=*) out=${1#*=}; shift ;;
+	--jobs) jobs=${2:?}; shift 2 ;;
+	--jobs=*) jobs=${1#*=}; shift ;;
+	--timeout) vm_timeout=${2:?}; shift 2 ;;
+	--timeout=*) vm_timeout=${1#*=}; shift ;;
+	--suite-timeout) suite_timeout=${2:?}; shift 2 ;;
+	--suite-timeout=*) suite_timeout=${1#*=}; shift ;;
+	--no-update) update=0; shift ;;
+	--no-install) install=0; shift ;;
+	--require-static) require_static=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) bad_usage "unknown option: $1" ;;
+	esac
+done
+
+for k in "${kernels[@]}"; do
+	case "$k" in 6.1|6.12) ;; *) bad_usage "--kernel: unknown kernel series '$k'" ;; esac
+done
+for m in "${modes[@]}"; do
+	case "$m" in auto|fentry|kprobe|tracepoint|perfbuf) ;;
+	*) bad_usage "--strategy: unknown strategy '$m'" ;; esac
+done
+for c in "${checks[@]}"; do
+	case "$c" in smoke|it|it_*) ;; *) bad_usage "--check: unknown check '$c'" ;; esac
+done
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || bad_usage "--jobs: not a positive number: $jobs"
+[ -z "$vm_timeout" ] || [[ "$vm_timeout" =~ ^[1-9][0-9]*$ ]] ||
+	bad_usage "--timeout: not a positive number: $vm_timeout"
+[[ "$suite_timeout" =~ ^[1-9][0-9]*$ ]] ||
+	bad_usage "--suite-timeout: not a positive number: $suite_timeout"
+[ -f "$src/CMakeLists.txt" ] && [ -d "$src/tests/integration" ] ||
+	die "--source $src: not a netrace source tree"
+case "$(cd "$(dirname "$build")" 2>/dev/null && pwd)/$(basename "$build")" in
+"$src/build") die "--build: $build is the tree's own build directory; use another" ;;
+esac
+out=${out:-$build/vm-results}
+if [ "$(id -u)" != 0 ]; then
+	# Under ctest a user without root sees a skip; CI never does.
+	[ "${CI:-}" = true ] || [ "${NETRACE_REQUIRE_PRIV:-}" = 1 ] || {
+		echo "vm: not root: skipped" >&2; exit 77; }
+	die "run as root (apt-get, the kernel package cache, building the initramfs)"
+fi
+
+t_start=$(date +%s)
+
+# ---- tools -------------------------------------------------------------
+
+need_pkgs=()
+command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
+[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP ||
+	need_pkgs+=(busybox-static)
+command -v cpio >/dev/null || need_pkgs+=(cpio)
+command -v xz >/dev/null || need_pkgs+=(xz-utils)
+command -v zstd >/dev/null || need_pkgs+=(zstd)
+command -v readelf >/dev/null || need_pkgs+=(binutils)
+command -v cmake >/dev/null || need_pkgs+=(cmake)
+ip_bin=
+for p in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do
+	[ -x "$p" ] && ! [ "$(readlink -f "$p")" = "$(readlink -f /bin/busybox)" ] &&
+		{ ip_bin=$p; break; }
+done
+[ -n "$ip_bin" ] || need_pkgs+=(iproute2)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	[ $install = 1 ] || die "missing: ${need_pkgs[*]} (apt-get install them, or drop --no-install)"
+	log "installing ${need_pkgs[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		"${need_pkgs[@]}" >&2
+fi
+readelf -l /bin/busybox | grep -q INTERP &&
+	die "/bin/busybox is dynamically linked: apt-get install busybox-static"
+ip_bin=${ip_bin:-/usr/sbin/ip}
+[ -x "$ip_bin" ] || die "no iproute2 ip ($ip_bin): apt-get install iproute2"
+
+accel=(-accel tcg)
+kvm_ok()
+{
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	# -machine none with a quit: fails at once if KVM cannot be opened.
+	echo quit | timeout 20 qemu-system-x86_64 -accel kvm -machine none \
+		-nodefaults -display none -monitor stdio >/dev/null 2>&1
+}
+if kvm_ok; then
+	accel=(-accel kvm -cpu host)
+	log "accelerator: kvm"
+else
+	log "accelerator: tcg (no usable /dev/kvm)"
+fi
+
+# ---- build ---------------------------------------------------------------
+
+mkdir -p "$build" "$out"
+log "building $src in $build (NETRACE_STATIC=ON)"
+cmake -S "$src" -B "$build" -DNETRACE_STATIC=ON -DBUILD_TESTING=ON \
+	>"$out/cmake-configure.log" 2>&1 ||
+	{ tail -n 30 "$out/cmake-configure.log" >&2; die "cmake configure failed (log: $out/cmake-configure.log)"; }
+netrace_bin=$build/netrace
+suite_build=$build	# where the it_* suites are built
+build_dyn=${build%/}-dynamic	# only if the static link fails
+static_warn=
+rm -f "$netrace_bin"
+if ! cmake --build "$build" -j "$(nproc)" --target netrace >"$out/build-netrace.log" 2>&1; then
+	# The one known way the static link fails: a library without a .a
+	# (a new dependency that ships none).  Say exactly which symbols need
+	# it and, unless --require-static, go on with a dynamic netrace: the
+	# VMs test kernels, and carry the shared libraries it needs.
+	missing=$(sed -n "s/.*undefined reference to \`\([A-Za-z0-9_]*\)'.*/\1/p" \
+		"$out/build-netrace.log" | sort -u | tr '\n' ' ')
+	tail -n 30 "$out/build-netrace.log" >&2
+	[ -n "$missing" ] || die "building netrace failed (log: $out/build-netrace.log)"
+	users=$(sed -n 's/.*(\([A-Za-z0-9_]*\.c\)\.o): in function.*/\1/p' \
+		"$out/build-netrace.log" | sort -u | tr '\n' ' ')
+	static_warn="static link failed: undefined symbols, no static library has them: $missing(used by: $users; log: $out/build-netrace.log)"
+	[ $require_static = 0 ] || die "NETRACE_STATIC: $static_warn"
+	log "WARNING: NETRACE_STATIC: $static_warn"
+	log "WARNING: using a dynamically linked netrace in the VMs (--require-static makes this an error)"
+	cmake -S "$src" -B "$build_dyn" -DNETRACE_STATIC=OFF -DBUILD_TESTING=ON \
+		>"$out/cmake-configure-dynamic.log" 2>&1 ||
+		die "cmake configure (dynamic) failed (log: $out/cmake-configure-dynamic.log)"
+	cmake --build "$build_dyn" -j "$(nproc)" --target netrace \
+		>"$out/build-netrace-dynamic.log" 2>&1 ||
+		die "building netrace (dynamic) failed (log: $out/build-netrace-dynamic.log)"
+	netrace_bin=$build_dyn/netrace
+	suite_build=$build_dyn
+fi
+[ -x "$netrace_bin" ] || die "no $netrace_bin after the build"
+if [ -z "$static_warn" ] && readelf -l "$netrace_bin" | grep -q INTERP; then
+	die "$netrace_bin is dynamically linked although NETRACE_STATIC=ON"
+fi
+
+# Integration suites: every it_* target the tree has now.
+suites=()
+want_it=0
+for c in "${checks[@]}"; do
+	case "$c" in
+	it) want_it=1 ;;
+	it_*) suites+=("$c") ;;
+	esac
+done
+if [ $want_it = 1 ]; then
+	mapfile -t all_suites < <(cmake --build "$suite_build" --target help |
+		sed -n 's/^\.\.\. \(it_[A-Za-z0-9_]*\)$/\1/p' | sort -u)
+	[ ${#all_suites[@]} -gt 0 ] || log "warning: no integration suite (it_*) target in $src"
+	suites+=("${all_suites[@]}")
+fi
+host_fail=()	# "name reason" of what failed before any VM ran
+built_suites=()
+for s in ${suites[@]+"${suites[@]}"}; do
+	if cmake --build "$suite_build" -j "$(nproc)" --target "$s" >"$out/build-$s.log" 2>&1; then
+		bin=$(find "$suite_build" -path "$out" -prune -o \
+			-type f -name "$s" -perm -u+x -print | head -n 1)
+		if [ -n "$bin" ]; then
+			built_suites+=("$bin")
+		else
+			host_fail+=("build.$s built, but no executable $s in $build")
+		fi
+	else
+		log "building $s failed: $(grep -m1 -E 'error|Error' "$out/build-$s.log" || true)"
+		host_fail+=("build.$s build failed (log: $out/build-$s.log)")
+	fi
+done
+vm_checks=()
+for c in "${checks[@]}"; do
+	[ "$c" = smoke ] && vm_checks+=(smoke)
+done
+for b in ${built_suites[@]+"${built_suites[@]}"}; do
+	vm_checks+=("$(basename "$b")")
+done
+[ ${#vm_checks[@]} -gt 0 ] || [ ${#host_fail[@]} -gt 0 ] || die "nothing to run"
+
+# ---- kernels -------------------------------------------------------------
+
+series_regex()
+{
+	case "$1" in
+	6.1)	echo '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' ;;
+	6.12)	echo '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-cloud-amd64-unsigned$' ;;
+	esac
+}
+
+mkdir -p "$cache/debs" "$cache/unpacked"
+# Two runs sharing the cache must not download or unpack the same package
+# at once.
+exec 9>"$cache/.lock"
+flock -w 900 9 || die "$cache is locked by another run for 15 minutes"
+if [ $update = 1 ]; then
+	log "apt-get update"
+	apt-get update >"$out/apt-update.log" 2>&1 ||
+		log "warning: apt-get update failed (see $out/apt-update.log); using the lists and cache there are"
+fi
+
+declare -A kdir kver
+for k in "${kernels[@]}"; do
+	re=$(series_regex "$k")
+	pkg=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{ print $1 }' |
+		grep -E "$re" | sort -V | tail -n 1 || true)
+	deb=
+	if [ -n "$pkg" ]; then
+		deb=$(ls -1 "$cache/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+		if [ -z "$deb" ]; then
+			log "downloading $pkg"
+			( cd "$cache/debs" && apt-get download "$pkg" ) >"$out/apt-download-$k.log" 2>&1 ||
+				{ cat "$out/apt-download-$k.log" >&2; die "apt-get download $pkg failed"; }
+			deb=$(ls -1 "$cache/debs/${pkg}_"*.deb | sort -V | tail -n 1)
+			# Keep one package per series in the cache.
+			for old in "$cache/debs/"*.deb; do
+				b=$(basename "$old")
+				[ "$old" != "$deb" ] && [[ "${b%%_*}" =~ $re ]] && {
+					rm -f "$old"; rm -rf "$cache/unpacked/${b%.deb}"; }
+			done
+		else
+			log "$pkg: cached ($(basename "$deb"))"
+		fi
+	else
+		deb=$(for f in "$cache/debs/"*.deb; do
+			[ -e "$f" ] || continue
+			b=$(basename "$f"); [[ "${b%%_*}" =~ $re ]] && echo "$f"
+		done | sort -V | tail -n 1)
+		[ -n "$deb" ] || die "no $k cloud kernel package in apt ('apt-cache search $re') nor in $cache/debs"
+		log "warning: $k: apt knows no package; using cached $(basename "$deb")"
+	fi
+	d="$cache/unpacked/$(basename "$deb" .deb)"
+	if [ ! -e "$d/.done" ]; then
+		rm -rf "$d"
+		mkdir -p "$d"
+		dpkg -x "$deb" "$d"
+		touch "$d/.done"
+	fi
+	v=$(ls -1 "$d/lib/modules" | head -n 1)
+	[ -n "$v" ] && [ -f "$d/boot/vmlinuz-$v" ] || die "$deb: no vmlinuz or lib/modules in it"
+	kdir[$k]=$d
+	kver[$k]=$v
+	log "kernel $k: $v"
+done
+exec 9>&-
+
+# ---- initramfs -----------------------------------------------------------
+
+# A module's dependencies, from the depends= string of its .modinfo.
+mod_depends()
+{
+	local f=$1
+	case "$f" in
+	*.xz)	xz -dc "$f" ;;
+	*.zst)	zstd -dcq "$f" ;;
+	*)	cat "$f" ;;
+	esac | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '
+}
+
+mod_file()	# mod_file MODDIR NAME: the .ko[.xz|.zst], '-' and '_' alike
+{
+	local pat
+	pat=$(echo "$2" | sed 's/[-_]/[-_]/g')
+	find "$1/kernel" -regextype posix-extended \
+		-regex ".*/$pat\\.ko(\\.xz|\\.zst|\\.gz)?" | head -n 1
+}
+
+is_builtin()	# is_builtin MODDIR NAME
+{
+	local pat
+	pat=$(echo "$2" | sed 's/[-_]/[-_]/g')
+	grep -qE "/$pat\\.ko\$" "$1/modules.builtin" 2>/dev/null
+}
+
+# Post-order walk: every module after the ones it needs.
+declare -A mod_seen
+mod_order=()
+mod_walk()	# mod_walk MODDIR NAME
+{
+	local md=$1 m=$2 f dep
+	[ -z "${mod_seen[$m]:-}" ] || return 0
+	mod_seen[$m]=1
+	f=$(mod_file "$md" "$m")
+	if [ -z "$f" ]; then
+		is_builtin "$md" "$m" && return 0
+		die "module $m: not in $md (neither a .ko nor built in)"
+	fi
+	for dep in $(mod_depends "$f"); do
+		mod_walk "$md" "$dep"
+	done
+	mod_order+=("$m:$f")
+}
+
+# Shared part: busybox, netrace and its applet links, scripts, suites and
+# the shared libraries the suites load (cmocka has no .a on Debian: the
+# suites are linked dynamically and carry their libraries with them).
+base=$out/initramfs-base
+rm -rf "$base"
+mkdir -p "$base"/{bin,sbin,dev,proc,sys,tmp,run,root,etc,lib/modules,opt/netrace,opt/nrvm/it}
+cp /bin/busybox "$base/bin/busybox"
+ln -s busybox "$base/bin/sh"
+cp "$netrace_bin" "$base/opt/netrace/netrace"
+while read -r a; do
+	[ -n "$a" ] && ln -s netrace "$base/opt/netrace/$a"
+done < <(sed -n 's/^APPLET(\([a-z0-9_]*\).*/\1/p' "$src/cmd/applets.def")
+install -m 0755 "$here/init.sh" "$base/init"
+install -m 0755 "$here/smoke.sh" "$base/opt/nrvm/smoke.sh"
+install -m 0755 "$here/suite.sh" "$base/opt/nrvm/suite.sh"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$base/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$base/etc/group"
+mknod -m 600 "$base/dev/console" c 5 1
+mknod -m 666 "$base/dev/null" c 1 3
+copy_libs()	# copy_libs BINARY: its shared libraries and the loader
+{
+	local lib
+	# "libx.so.1 => /lib/.../libx.so.1 (0x...)" and the loader's own line.
+	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$base$(dirname "$lib")"
+		[ -e "$base$lib" ] || cp -L "$lib" "$base$lib"
+	done
+}
+[ -z "$static_warn" ] || copy_libs "$netrace_bin"
+# iproute2's ip: the suites make namespaces and tap devices with it
+# (busybox's ip can do neither).
+mkdir -p "$base/usr/sbin"
+cp -L "$ip_bin" "$base/usr/sbin/ip"
+copy_libs "$ip_bin"
+for b in ${built_suites[@]+"${built_suites[@]}"}; do
+	cp "$b" "$base/opt/nrvm/it/"
+	copy_libs "$b"
+done
+
+# Modules of each kernel, decompressed, with their load order.
+for k in "${kernels[@]}"; do
+	md="${kdir[$k]}/lib/modules/${kver[$k]}"
+	mods=$out/modules-$k
+	rm -rf "$mods"
+	mkdir -p "$mods"
+	mod_seen=()
+	mod_order=()
+	for m in "${vm_modules[@]}"; do
+		mod_walk "$md" "$m"
+	done
+	: >"$mods/load.list"
+	for m in "${mod_order[@]}"; do
+		name=${m%%:*} f=${m#*:}
+		case "$f" in
+		*.xz)	xz -dc "$f" ;;
+		*.zst)	zstd -dcq "$f" ;;
+		*.gz)	gzip -dc "$f" ;;
+		*)	cat "$f" ;;
+		esac >"$mods/$name.ko"
+		echo "$name" >>"$mods/load.list"
+	done
+	log "kernel $k modules: $(tr '\n' ' ' <"$mods/load.list")"
+done
+
+build_initramfs()	# build_initramfs SERIES MODE IMAGE
+{
+	local k=$1 mode=$2 img=$3 root
+	root=$out/initramfs-$k-$mode
+	rm -rf "$root"
+	cp -a "$base" "$root"
+	cp "$out/modules-$k/"* "$root/lib/modules/"
+	cat >"$root/etc/nrvm.conf" <<EOF
+NRVM_SERIES='$k'
+NRVM_MODES='$mode'
+NRVM_CHECKS='${vm_checks[*]}'
+NRVM_EXPECT_AUTO='$expect_auto'
+NRVM_SUITE_TIMEOUT='$suite_timeout'
+EOF
+	( cd "$root" && find . -print0 | cpio --null -o -H newc --owner 0:0 --quiet ) |
+		gzip -1 >"$img"
+	rm -rf "$root"
+}
+
+# Each check is killed in the VM after --suite-timeout, so a hung suite
+# still leaves a result block; the VM's own timeout is the backstop for a
+# hung kernel: boot plus every check at its limit.
+vm_timeout=${vm_timeout:-$(( 90 + ${#vm_checks[@]} * suite_timeout ))}
+
+# ---- one VM --------------------------------------------------------------
+
+expected_names()	# expected_names MODE: every check name a VM must report
+{
+	local mode=$1 c
+	echo vm.modules vm.virtio_net vm.veth vm.btf
+	for c in "${vm_checks[@]}"; do
+		case "$c" in
+		smoke)	echo "smoke.tcpconnect.$mode" "smoke.tcpaccept.$mode" ;;
+		*)	echo "$c.$mode" ;;
+		esac
+	done
+}
+
+run_vm()	# run_vm SERIES MODE: writes $out/result-SERIES-MODE.txt
+{
+	local k=$1 mode=$2 img console res t0 rc block n_lines n_decl name
+	console=$out/console-$k-$mode.log
+	res=$out/result-$k-$mode.txt
+	: >"$res"
+	img=$out/initrd-$k-$mode.gz
+	if ! build_initramfs "$k" "$mode" "$img"; then
+		echo "FAIL vm.initramfs.$mode could not build $img" >>"$res"
+		return 0
+	fi
+	t0=$(date +%s)
+	rc=0
+	timeout -k 10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" \
+		-m 1024 -smp 2 -nographic -no-reboot \
+		-kernel "${kdir[$k]}/boot/vmlinuz-${kver[$k]}" -initrd "$img" \
+		-append "console=ttyS0 panic=-1 oops=panic mitigations=off" \
+		-netdev user,id=n0,restrict=on \
+		-device virtio-net-pci,netdev=n0,romfile= \
+		</dev/null >"$console" 2>&1 || rc=$?
+	echo "TIME $(( $(date +%s) - t0 ))" >>"$res"
+	rm -f "$img"
+
+	block=$(tr -d '\r' <"$console" |
+		sed -n '/^NETRACE-RESULT-BEGIN$/,/^NETRACE-RESULT-END$/p')
+	if ! grep -q '^NETRACE-RESULT-BEGIN$' <<<"$block"; then
+		if [ $rc = 124 ] || [ $rc = 137 ]; then
+			why="VM timed out after ${vm_timeout}s without a result block"
+		elif ! grep -q 'Run /init as init process' "$console"; then
+			why="VM did not boot (qemu exit $rc): $(tail -n 3 "$console" | tr -d '\r' | tr '\n' '|')"
+		else
+			why="no NETRACE-RESULT-BEGIN marker (qemu exit $rc): $(tr -d '\r' <"$console" | grep -m1 -E 'Kernel panic|BUG:|Oops' || tail -n 2 "$console" | tr -d '\r' | tr '\n' '|')"
+		fi
+		echo "FAIL vm.boot.$mode $why" >>"$res"
+		return 0
+	fi
+	if ! grep -q '^NETRACE-RESULT-END$' <<<"$block"; then
+		echo "FAIL vm.result.$mode no NETRACE-RESULT-END marker (qemu exit $rc)" >>"$res"
+	fi
+	grep -E '^(PASS|FAIL|INFO) ' <<<"$block" >>"$res" || true
+	n_lines=$(grep -cE '^(PASS|FAIL) ' <<<"$block" || true)
+	n_decl=$(sed -n 's/^INFO checks \([0-9]*\)$/\1/p' <<<"$block")
+	[ "$n_lines" = "${n_decl:-x}" ] ||
+		echo "FAIL vm.result.$mode result block has $n_lines check lines, the VM declared ${n_decl:-none}" >>"$res"
+	for name in $(expected_names "$mode"); do
+		grep -qE "^(PASS|FAIL) $name( |\$)" <<<"$block" ||
+			echo "FAIL $name missing from the result block" >>"$res"
+	done
+}
+
+# ---- matrix --------------------------------------------------------------
+
+rm -f "$out"/result-*.txt "$out"/console-*.log
+for h in ${host_fail[@]+"${host_fail[@]}"}; do
+	echo "FAIL $h" >>"$out/result-host.txt"
+done
+
+log "matrix: kernels ${kernels[*]}; strategies ${modes[*]}; checks ${vm_checks[*]}; ${jobs} VM(s) at once, ${vm_timeout}s each"
+running=0
+for k in "${kernels[@]}"; do
+	for m in "${modes[@]}"; do
+		if [ $running -ge "$jobs" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		log "boot $k (${kver[$k]}), strategy $m"
+		run_vm "$k" "$m" &
+		running=$((running + 1))
+	done
+done
+wait || true
+
+# ---- report --------------------------------------------------------------
+
+status=0
+summary=$out/summary.txt
+{
+	echo "netrace kernel matrix: $(date -u +%Y-%m-%dT%H:%M:%SZ), accel ${accel[1]}"
+	for k in "${kernels[@]}"; do
+		echo "kernel $k: ${kver[$k]}"
+	done
+	[ -z "$static_warn" ] ||
+		echo "WARNING: the VMs ran a dynamically linked netrace: NETRACE_STATIC $static_warn"
+	echo
+	printf '%-6s %-20s' kernel check
+	for m in "${modes[@]}"; do printf ' %-10s' "$m"; done
+	echo
+	for k in "${kernels[@]}"; do
+		rows=(vm)
+		for c in "${vm_checks[@]}"; do
+			case "$c" in
+			smoke) rows+=(smoke.tcpconnect smoke.tcpaccept) ;;
+			*) rows+=("$c") ;;
+			esac
+		done
+		for r in "${rows[@]}"; do
+			printf '%-6s %-20s' "$k" "$r"
+			for m in "${modes[@]}"; do
+				f=$out/result-$k-$m.txt
+				if [ "$r" = vm ]; then
+					if grep -qE "^FAIL (vm\\.|vm\\.boot|vm\\.result)" "$f"; then
+						v=FAIL
+					else
+						v=PASS
+					fi
+				elif grep -qE "^FAIL $r\\.$m( |\$)" "$f"; then
+					v=FAIL
+				elif grep -qE "^PASS $r\\.$m\$" "$f"; then
+					v=PASS
+				else
+					v=-
+				fi
+				printf ' %-10s' "$v"
+			done
+			echo
+		done
+	done
+	echo
+	printf '%-6s %-20s' kernel "VM seconds"
+	for m in "${modes[@]}"; do printf ' %-10s' "$m"; done
+	echo
+	for k in "${kernels[@]}"; do
+		printf '%-6s %-20s' "$k" ""
+		for m in "${modes[@]}"; do
+			printf ' %-10s' "$(sed -n 's/^TIME //p' "$out/result-$k-$m.txt")"
+		done
+		echo
+	done
+	echo
+	fails=$(cat "$out"/result-*.txt 2>/dev/null | grep '^FAIL ' || true)
+	if [ -n "$fails" ]; then
+		echo "failures:"
+		for k in "${kernels[@]}"; do
+			for m in "${modes[@]}"; do
+				grep '^FAIL ' "$out/result-$k-$m.txt" | sed "s/^/  [$k] /" || true
+			done
+		done
+		[ -f "$out/result-host.txt" ] && sed 's/^/  [host] /' "$out/result-host.txt"
+	fi
+	echo "total: $(( $(date +%s) - t_start ))s; console logs: $out/console-<kernel>-<strategy>.log"
+} >"$summary"
+cat "$summary"
+
+if grep -qh '^FAIL ' "$out"/result-*.txt 2>/dev/null; then
+	status=1
+	echo "vm: FAILED: see the failures above and the console logs in $out" >&2
+fi
+n_pass=$(cat "$out"/result-*.txt | grep -c '^PASS ' || true)
+n_fail=$(cat "$out"/result-*.txt | grep -c '^FAIL ' || true)
+echo "vm: $n_pass passed, $n_fail failed"
+exit $status
