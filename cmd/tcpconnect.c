@@ -80,29 +80,17 @@ static int tc_ready(struct netrace_bpf *skel, void *ctx)
 	return fmt_header(&c->fmt);
 }
 
-static const struct dns_entry *dns_lookup(struct tc_ctx *t,
-					   const struct nr_event *e)
-{
-	struct dns_addr a = { .family = e->family == AF_INET6 ? AF_INET6 : AF_INET };
-	const struct dns_entry *d;
-
-	memcpy(a.a, &e->raddr, a.family == AF_INET ? 4 : 16);
-	d = dns_cache_get(&t->dns.cache, &a, e->ts_ns);
-	if (d)
-		return d;
-	/* The answer may have come after this batch's drain: look again. */
-	dns_capture_drain(&t->dns);
-	return dns_cache_get(&t->dns.cache, &a, e->ts_ns);
-}
-
 /* BCC's QUERY text, and the answer's age in ms for JSON (or NULL). */
 static void dns_cells(struct tc_ctx *t, const struct nr_event *e,
 		      const char *daddr, union cell *v, char *text, size_t n,
 		      char *age, size_t an)
 {
-	const struct dns_entry *d = dns_lookup(t, e);
+	struct dns_addr a = { .family = e->family == AF_INET6 ? AF_INET6 : AF_INET };
+	const struct dns_entry *d;
 	uint64_t ns;
 
+	memcpy(a.a, &e->raddr, a.family == AF_INET ? 4 : 16);
+	d = dns_capture_lookup(&t->dns, &a, e->ts_ns);
 	v[C_QUERY].s = text;
 	v[C_AGE].s = NULL;
 	if (!d) {

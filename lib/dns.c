@@ -355,8 +355,21 @@ static void drain_one(struct dns_capture *d, int fd)
 
 void dns_capture_drain(struct dns_capture *d)
 {
+	d->drained_ns = nr_clock_ns(CLOCK_MONOTONIC);
 	/* Follow wall-clock steps: the timestamps are CLOCK_REALTIME. */
 	d->real_to_mono_ns = -nr_real_minus_mono_ns();
 	drain_one(d, d->fd[0]);
 	drain_one(d, d->fd[1]);
+}
+
+const struct dns_entry *dns_capture_lookup(struct dns_capture *d,
+					   const struct dns_addr *a,
+					   uint64_t ts_ns)
+{
+	const struct dns_entry *e = dns_cache_get(&d->cache, a, ts_ns);
+
+	if (e || ts_ns < d->drained_ns)
+		return e;
+	dns_capture_drain(d);
+	return dns_cache_get(&d->cache, a, ts_ns);
 }

@@ -74,11 +74,21 @@ struct dns_capture {
 	uint64_t answers;	/* parsed answers, for -v */
 	uint64_t ignored;	/* not answers, or malformed: for -v */
 	int64_t real_to_mono_ns;
+	uint64_t drained_ns;	/* CLOCK_MONOTONIC when the last drain began */
 };
 
 int dns_capture_open(struct dns_capture *d, int prog_fd);
 void dns_capture_close(struct dns_capture *d);
 /* Read every queued datagram into the cache; never blocks. */
 void dns_capture_drain(struct dns_capture *d);
+/*
+ * The cache entry naming a (from capture), for an event at ts_ns.  An
+ * answer that arrived before the last drain began is in the cache; only
+ * an event newer than that drain may need one more (a miss then costs
+ * two system calls, not every miss).
+ */
+const struct dns_entry *dns_capture_lookup(struct dns_capture *d,
+					   const struct dns_addr *a,
+					   uint64_t ts_ns);
 
 #endif
