@@ -434,24 +434,23 @@ struct nr_client *nr_client_start_must(struct nr_ctx *ctx,
 	return cl;
 }
 
+struct nr_client *nr_client_must(struct nr_ctx *ctx, const char *comm,
+				 uid_t uid)
+{
+	struct nr_client_cfg cfg = { .comm = comm, .uid = uid };
+
+	return nr_client_start_must(ctx, &cfg);
+}
+
 static socklen_t make_sockaddr(int family, const char *addr, int port,
 			       struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = nr_sockaddr(family, addr, port, ss);
 
-	memset(ss, 0, sizeof(*ss));
-	ss->ss_family = family;
-	if (family == AF_INET) {
-		a4->sin_port = htons(port);
-		if (inet_pton(AF_INET, addr, &a4->sin_addr) != 1)
-			fail_msg("bad IPv4 address '%s'", addr);
-		return sizeof(*a4);
-	}
-	a6->sin6_port = htons(port);
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) != 1)
-		fail_msg("bad IPv6 address '%s'", addr);
-	return sizeof(*a6);
+	if (!len)
+		fail_msg("bad IPv%d address '%s'", family == AF_INET ? 4 : 6,
+			 addr);
+	return len;
 }
 
 /* Address and port of a sockaddr, as inet_ntop prints it. */
@@ -475,6 +474,15 @@ void nr_client_connect_must(struct nr_client *cl, int family,
 {
 	nr_client_connect_ex_must(cl, family, addr, port,
 				  nonblock ? NR_CONNECT_NONBLOCK : 0, c);
+}
+
+void nr_client_connect_ok_must(struct nr_client *cl, int family,
+			       const char *addr, int port, struct nr_conn *c)
+{
+	nr_client_connect_must(cl, family, addr, port, false, c);
+	if (c->err)
+		fail_msg("client connect to %s:%d failed: %s", addr, port,
+			 strerror(c->err));
 }
 
 void nr_client_connect_ex_must(struct nr_client *cl, int family,

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Harness core: privileges, the per-test cleanup stack and the tracer
- * process (spawn, line reader over both pipes, strict JSON, stop).
+ * Harness core: privileges, the per-test cleanup stack, the tracer
+ * process (spawn, line reader over both pipes, strict JSON, stop) and
+ * waiting for JSON events.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -58,6 +60,24 @@ void nr_require_root(void)
 	skip();
 }
 
+bool nr_suite_begin(const char *prog, bool *skip_all)
+{
+	const char *exe = getenv("NETRACE");
+	const char *filter = getenv("NR_IT_FILTER");
+
+	*skip_all = geteuid() != 0 && !nr_priv_required();
+	if (*skip_all) {
+		fprintf(stderr, "%s: not root, skipping every test\n", prog);
+	} else if (!exe || access(exe, X_OK)) {
+		fprintf(stderr, "%s: NETRACE=%s is not an executable netrace"
+			" binary\n", prog, exe ? exe : "(unset)");
+		return false;
+	}
+	if (filter)
+		cmocka_set_test_filter(filter);
+	return true;
+}
+
 /* ---- context ---- */
 
 int nr_setup(void **state)
@@ -100,6 +120,12 @@ void nr_defer(struct nr_ctx *ctx, nr_cleanup_fn fn, void *arg)
 	ctx->cleanups[ctx->ncleanups].fn = fn;
 	ctx->cleanups[ctx->ncleanups].arg = arg;
 	ctx->ncleanups++;
+}
+
+struct nr_ctx *nr_test_begin(void **state)
+{
+	nr_require_root();
+	return *state;
 }
 
 /* ---- tracer: spawning ---- */
@@ -506,6 +532,61 @@ struct nr_tracer *nr_tracer_start_must(struct nr_ctx *ctx,
 	return t;
 }
 
+bool nr_has_arg(const char *const *args, const char *a)
+{
+	for (; args && *args; args++)
+		if (!strcmp(*args, a))
+			return true;
+	return false;
+}
+
+void nr_applet_cfg(struct nr_tracer_cfg *cfg, const char *applet,
+		   const char *const *args, const char *banner)
+{
+	bool json = nr_has_arg(args, "-j") || nr_has_arg(args, "--json");
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->applet = applet;
+	cfg->args = args;
+	cfg->ready_fd = json ? NR_ERR : NR_OUT;
+	cfg->banner = banner;
+}
+
+struct nr_tracer *nr_applet_start_must(struct nr_ctx *ctx, nr_cfg_fn cfg_fn,
+				       const char *const *args)
+{
+	struct nr_tracer_cfg cfg;
+
+	cfg_fn(&cfg, args);
+	return nr_tracer_start_must(ctx, &cfg);
+}
+
+struct nr_tracer *nr_usage_error_must(struct nr_ctx *ctx,
+				      const struct nr_tracer_cfg *cfg)
+{
+	struct nr_tracer_cfg c = *cfg;
+	struct nr_tracer *t;
+	char buf[64];
+	int st;
+
+	c.ready_fd = -1;
+	c.no_env_opts = true;
+	t = nr_tracer_start_must(ctx, &c);
+	st = nr_tracer_stop(t, 0, NR_STOP_TIMEOUT_MS);
+	t->stopped_by_test = true;
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 2)
+		fail_msg("'%s': %s, want exit 2\nstderr:\n%s", t->cmdline,
+			 nr_status_str(st, buf, sizeof(buf)),
+			 nr_tracer_stderr(t));
+	if (t->err.nlines != 1)
+		fail_msg("'%s': want exactly one stderr line, got %zu:\n%s",
+			 t->cmdline, t->err.nlines, nr_tracer_stderr(t));
+	if (t->out.nlines)
+		fail_msg("'%s': stdout not empty: %s", t->cmdline,
+			 t->out.lines[0]);
+	return t;
+}
+
 /* Drain until both pipes hit EOF (the tracer is dead), at most ms. */
 static void tracer_drain(struct nr_tracer *t, int ms)
 {
@@ -550,19 +631,26 @@ int nr_tracer_stop(struct nr_tracer *t, int sig, int timeout_ms)
 	return killed ? -1 : t->status;
 }
 
-void nr_tracer_stop_must(struct nr_tracer *t)
+void nr_tracer_stop_sig_must(struct nr_tracer *t, int sig)
 {
+	const char *name = sigabbrev_np(sig) ?: "?";
 	char buf[64];
-	int st = nr_tracer_stop(t, SIGINT, NR_STOP_TIMEOUT_MS);
+	int st = nr_tracer_stop(t, sig, NR_STOP_TIMEOUT_MS);
 
 	t->stopped_by_test = true;
 	if (st == -1)
-		fail_msg("'%s' did not exit within %d ms of SIGINT\nstderr:\n%s",
-			 t->cmdline, NR_STOP_TIMEOUT_MS, nr_tracer_stderr(t));
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("'%s' after SIGINT: %s, want exit 0\nstderr:\n%s",
-			 t->cmdline, nr_status_str(st, buf, sizeof(buf)),
+		fail_msg("'%s' did not exit within %d ms of SIG%s\nstderr:\n%s",
+			 t->cmdline, NR_STOP_TIMEOUT_MS, name,
 			 nr_tracer_stderr(t));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("'%s' after SIG%s: %s, want exit 0\nstderr:\n%s",
+			 t->cmdline, name, nr_status_str(st, buf, sizeof(buf)),
+			 nr_tracer_stderr(t));
+}
+
+void nr_tracer_stop_must(struct nr_tracer *t)
+{
+	nr_tracer_stop_sig_must(t, SIGINT);
 }
 
 void nr_tracer_close_stdout(struct nr_tracer *t)
@@ -585,4 +673,182 @@ const char *nr_status_str(int status, char *buf, size_t n)
 	else
 		snprintf(buf, n, "wait status 0x%x", status);
 	return buf;
+}
+
+/* ---- JSON events ---- */
+
+long long nr_jint(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+const char *nr_jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+bool nr_addr_canonical(long long ip, const char *s)
+{
+	int af = ip == 4 ? AF_INET : AF_INET6;
+	unsigned char bin[16];
+	char back[INET6_ADDRSTRLEN];
+
+	return s && inet_pton(af, s, bin) == 1 &&
+	       inet_ntop(af, bin, back, sizeof(back)) && !strcmp(back, s);
+}
+
+bool nr_port_ok(long long p)
+{
+	return p >= 0 && p <= 65535;
+}
+
+bool nr_conn_event_sane(json_t *o, const char *a1, const char *a2,
+			const char *p1, const char *p2, char *why, size_t n)
+{
+	long long ip = nr_jint(o, "ip");
+
+	if (ip != 4 && ip != 6)
+		snprintf(why, n, "ip is %lld, want 4 or 6", ip);
+	else if (!nr_addr_canonical(ip, nr_jstr(o, a1)))
+		snprintf(why, n, "%s is not inet_ntop IPv%lld", a1, ip);
+	else if (!nr_addr_canonical(ip, nr_jstr(o, a2)))
+		snprintf(why, n, "%s is not inet_ntop IPv%lld", a2, ip);
+	else if (!nr_port_ok(nr_jint(o, p1)) || !nr_port_ok(nr_jint(o, p2)))
+		snprintf(why, n, "port out of range");
+	else if (nr_jint(o, "pid") <= 0 || nr_jint(o, "uid") < 0)
+		snprintf(why, n, "pid or uid out of range");
+	else
+		return true;
+	return false;
+}
+
+const char *nr_json_raw(json_t *o, char *buf, size_t n)
+{
+	char *raw = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	snprintf(buf, n, "%s", raw ? raw : "?");
+	free(raw);
+	return buf;
+}
+
+static void check_not_dropped(struct nr_tracer *t, json_t *o, const char *raw,
+			      const struct nr_drops *d, const char *when)
+{
+	long long pid = nr_jint(o, "pid");
+
+	for (int i = 0; d && i < d->n; i++)
+		if (pid == d->pids[i])
+			fail_msg("'%s': an event of pid %d, which the filter "
+				 "must drop, appeared %s\n  event: %s",
+				 t->cmdline, (int)d->pids[i], when, raw);
+}
+
+static bool want_match(json_t *o, const struct nr_event_want *w)
+{
+	for (int i = 0; i < NR_WANT_KEYS && w->key[i]; i++)
+		if (nr_jint(o, w->key[i]) != w->val[i])
+			return false;
+	return true;
+}
+
+static bool want_near(json_t *o, const struct nr_event_want *w)
+{
+	for (int i = 0; i < w->nnear && i < NR_WANT_KEYS && w->key[i]; i++)
+		if (nr_jint(o, w->key[i]) == w->val[i])
+			return true;
+	return false;
+}
+
+/* Events near w (see want_near()): "; events with that pid or lport:..." */
+static const char *near_list(const struct nr_event_want *w, const char *miss,
+			     char *buf, size_t n)
+{
+	size_t pos;
+
+	buf[0] = 0;
+	if (!w->nnear)
+		return buf;
+	pos = snprintf(buf, n, "; events with that");
+	for (int i = 0; i < w->nnear && i < NR_WANT_KEYS && w->key[i] &&
+	     pos < n; i++)
+		pos += snprintf(buf + pos, n - pos, "%s %s", i ? " or" : "",
+				w->key[i]);
+	if (pos < n)
+		snprintf(buf + pos, n - pos, ":%s", miss[0] ? miss : " none");
+	return buf;
+}
+
+json_t *nr_event_wait_must(struct nr_tracer *t, const struct nr_event_want *w)
+{
+	int64_t end = nr_now_ms() + NR_EVENT_TIMEOUT_MS;
+	char miss[2048] = "", raw[1024], first[1024], near[2200];
+	json_t *found = NULL;
+	int rc = 1;
+
+	while (rc == 1) {
+		int64_t left = end - nr_now_ms();
+		json_t *o = nr_tracer_json_must(t, left > 0 ? (int)left : 0,
+						&rc);
+		size_t len = strlen(miss);
+		bool match;
+
+		if (!o)
+			break;
+		nr_json_raw(o, raw, sizeof(raw));
+		check_not_dropped(t, o, raw, w->drops,
+				  found ? "just after the kept one"
+					: "before the kept one");
+		match = want_match(o, w);
+		if (found && match && w->once)
+			fail_msg("'%s': two events for %s:\n  %s\n  %s",
+				 t->cmdline, w->what, first, raw);
+		if (!found && match) {
+			found = o;
+			snprintf(first, sizeof(first), "%s", raw);
+			if (!w->grace_ms)
+				break;
+			end = nr_now_ms() + w->grace_ms;
+			continue;
+		}
+		/* Alike but not it: a failure message shows why. */
+		if (!found && want_near(o, w) && len + 16 < sizeof(miss))
+			snprintf(miss + len, sizeof(miss) - len, "\n  %s", raw);
+		json_decref(o);
+	}
+	if (found)
+		return found;
+	fail_msg("'%s': no event for %s within %d ms (%s)%s\nstderr:\n%s",
+		 t->cmdline, w->what, NR_EVENT_TIMEOUT_MS,
+		 rc == -1 ? "stdout closed" : "timeout",
+		 near_list(w, miss, near, sizeof(near)), nr_tracer_stderr(t));
+	return NULL;
+}
+
+void nr_events_collect(struct nr_tracer *t, const int *have, int want,
+		       int timeout_ms, int quiet_ms, nr_event_fn fn, void *arg)
+{
+	int64_t end = nr_now_ms() + timeout_ms;
+	bool lingering = false;
+	int rc = 1;
+
+	while (rc == 1) {
+		int64_t left;
+		json_t *o;
+		bool more;
+
+		if (*have >= want && !lingering) {
+			lingering = true;
+			end = nr_now_ms() + NR_GRACE_MS;
+		}
+		left = end - nr_now_ms();
+		if (quiet_ms && left > quiet_ms)
+			left = quiet_ms;
+		o = nr_tracer_json_must(t, left > 0 ? (int)left : 0, &rc);
+		if (!o)
+			break;
+		more = fn(t, o, arg);
+		json_decref(o);
+		if (!more)
+			break;
+	}
 }

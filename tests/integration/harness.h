@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Shared pieces of the privileged integration suites (it_tcpconnect,
- * it_tcpaccept): spawning a tracer and reading its output, forked client
- * processes that connect and server processes that accept on command,
- * both reporting ground truth, listeners, and the cgroup/bpffs/map
- * fixtures the filters need.
+ * it_tcpaccept, it_dns, it_xdpfeatures): spawning a tracer and reading
+ * its output, waiting for one JSON event (with the filters' drop check)
+ * or one text row, BCC's text rows, forked client processes that connect
+ * and server processes that accept on command, both reporting ground
+ * truth, listeners, and the cgroup/bpffs/map fixtures the filters need.
  *
  * Everything a test creates is registered on its struct nr_ctx, so the
  * teardown undoes it even when an assertion jumped out of the test body.
@@ -33,6 +34,11 @@
 
 #define NR_EXIT_SKIP		77	/* ctest SKIP_RETURN_CODE */
 
+#define NR_NOBODY		65534	/* uid (and gid) of nobody */
+
+/* A NULL-terminated argument list: NR_ARGS("-j", "-p", pid). */
+#define NR_ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+
 int64_t nr_now_ms(void);
 void nr_sleep_ms(int ms);
 
@@ -42,6 +48,14 @@ void nr_sleep_ms(int ms);
 bool nr_priv_required(void);
 /* First call in every privileged test: skip() or fail when not root. */
 void nr_require_root(void);
+
+/*
+ * The top of every suite's main(): *skip_all when not root (each test
+ * skips; main returns NR_EXIT_SKIP) unless nr_priv_required(), cmocka's
+ * filter from $NR_IT_FILTER; false (exit 1) when $NETRACE is not an
+ * executable.  prog names the suite in messages.
+ */
+bool nr_suite_begin(const char *prog, bool *skip_all);
 
 /* ---- per-test context and cleanup ---- */
 
@@ -66,6 +80,8 @@ int nr_setup(void **state);
 int nr_teardown(void **state);
 /* Run fn(ctx, arg) at teardown, in reverse order of registration. */
 void nr_defer(struct nr_ctx *ctx, nr_cleanup_fn fn, void *arg);
+/* nr_require_root(), then the test's context. */
+struct nr_ctx *nr_test_begin(void **state);
 
 /* ---- tracer process ---- */
 
@@ -117,6 +133,26 @@ struct nr_tracer {
 /* Spawn, then wait for the banner; fails the test on any error. */
 struct nr_tracer *nr_tracer_start_must(struct nr_ctx *ctx,
 				       const struct nr_tracer_cfg *cfg);
+/* Is a one of args (NULL-terminated, or NULL)? */
+bool nr_has_arg(const char *const *args, const char *a);
+/*
+ * `netrace APPLET ARGS`: with -j/--json the banner comes on stderr
+ * (stdout is JSON only), else it is the first stdout line.  The rest of
+ * cfg zero, for the caller to fill in.
+ */
+void nr_applet_cfg(struct nr_tracer_cfg *cfg, const char *applet,
+		   const char *const *args, const char *banner);
+/* cfg_fn(&cfg, args), then nr_tracer_start_must(). */
+typedef void (*nr_cfg_fn)(struct nr_tracer_cfg *cfg, const char *const *args);
+struct nr_tracer *nr_applet_start_must(struct nr_ctx *ctx, nr_cfg_fn cfg_fn,
+				       const char *const *args);
+/*
+ * Run cfg (no banner awaited, no $NETRACE_ATTACH/$NETRACE_BUFFER) to a
+ * usage error: exit 2, exactly one stderr line, nothing on stdout.  The
+ * tracer, for the caller to check that line.
+ */
+struct nr_tracer *nr_usage_error_must(struct nr_ctx *ctx,
+				      const struct nr_tracer_cfg *cfg);
 /*
  * Next line of stdout or stderr: 1 and *line (owned by t), 0 on timeout,
  * -1 at end of file.  Both pipes are drained meanwhile, so a chatty
@@ -135,6 +171,8 @@ json_t *nr_tracer_json_must(struct nr_tracer *t, int timeout_ms, int *rc);
 int nr_tracer_stop(struct nr_tracer *t, int sig, int timeout_ms);
 /* nr_tracer_stop(SIGINT) and assert exit status 0. */
 void nr_tracer_stop_must(struct nr_tracer *t);
+/* The same with another signal (SIGTERM). */
+void nr_tracer_stop_sig_must(struct nr_tracer *t, int sig);
 /* Close our read end of its stdout (what `| head -1` does). */
 void nr_tracer_close_stdout(struct nr_tracer *t);
 /* All stderr so far, one string (owned by t). */
@@ -146,6 +184,117 @@ const char *nr_status_str(int status, char *buf, size_t n);
 
 /* $NETRACE, or fails the test. */
 const char *nr_netrace_path(void);
+
+/* ---- JSON events ---- */
+
+/* Integer (0 if not one) and string (NULL) keys of an object. */
+long long nr_jint(json_t *o, const char *k);
+const char *nr_jstr(json_t *o, const char *k);
+/* Is s inet_ntop's own spelling of an address of IP version ip? */
+bool nr_addr_canonical(long long ip, const char *s);
+bool nr_port_ok(long long p);
+/*
+ * What every connection event says, ours or not: "ip" 4 or 6, addresses
+ * a1 and a2 as inet_ntop spells them for it, ports p1 and p2 in range,
+ * "pid" > 0, "uid" >= 0.  false and why otherwise.
+ */
+bool nr_conn_event_sane(json_t *o, const char *a1, const char *a2,
+			const char *p1, const char *p2, char *why, size_t n);
+/* o on one line, its keys in order ("?" if it cannot be), into buf. */
+const char *nr_json_raw(json_t *o, char *buf, size_t n);
+
+/* Events that a filter must drop: any with one of these pids fails. */
+struct nr_drops {
+	const pid_t *pids;
+	int n;
+};
+
+#define NR_WANT_KEYS	3
+
+/* The one event nr_event_wait_must() waits for. */
+struct nr_event_want {
+	const char *key[NR_WANT_KEYS];	/* integer keys it has, NULL ends */
+	long long val[NR_WANT_KEYS];	/* ... with these values */
+	int nnear;		/* failing, list the events that match one of
+				 * the first nnear keys (0: none) */
+	const char *what;	/* "pid 12 lport 3456 (...)": for messages */
+	const struct nr_drops *drops;	/* or NULL */
+	int grace_ms;		/* once found, read on this long: a dropped
+				 * event must not come late either (0: return
+				 * at once) */
+	bool once;		/* a second match meanwhile is a failure */
+};
+
+/*
+ * Read JSON events until w's, up to NR_EVENT_TIMEOUT_MS; fail on timeout,
+ * EOF or a dropped pid's event (before it or within grace_ms after it:
+ * per-CPU buffers need not deliver in order).  Caller json_decref()s.
+ */
+json_t *nr_event_wait_must(struct nr_tracer *t, const struct nr_event_want *w);
+
+/*
+ * Hand every JSON event to fn until *have (fn's own count) reaches want,
+ * timeout_ms passed or no line came for quiet_ms (0: no such limit);
+ * then NR_GRACE_MS more for late ones.  fn returns false to stop at once.
+ */
+typedef bool (*nr_event_fn)(struct nr_tracer *t, json_t *o, void *arg);
+void nr_events_collect(struct nr_tracer *t, const int *have, int want,
+		       int timeout_ms, int quiet_ms, nr_event_fn fn, void *arg);
+
+/*
+ * One field of an event (ev->raw its text) against the ground truth.
+ * Control bytes in strings are shown as \xHH.
+ */
+#define NR_CHECK_INT(t, ev, name, got, want) do {			\
+	if ((long long)(got) != (long long)(want))			\
+		fail_msg("'%s': event %s is %lld, want %lld\n  event: %s", \
+			 (t)->cmdline, name, (long long)(got),		\
+			 (long long)(want), (ev)->raw);			\
+} while (0)
+
+#define NR_CHECK_STR(t, ev, name, got, want) do {			\
+	char g_[256], w_[256];						\
+									\
+	if (strcmp((got), (want)))					\
+		fail_msg("'%s': event %s is \"%s\", want \"%s\"\n  event: %s", \
+			 (t)->cmdline, name, nr_visible(got, g_, sizeof(g_)), \
+			 nr_visible(want, w_, sizeof(w_)), (ev)->raw);	\
+} while (0)
+
+/* ---- text output (textrow.c) ---- */
+
+/* s with control bytes as \xHH, so a failure message shows them. */
+const char *nr_visible(const char *s, char *buf, size_t n);
+/* What text mode prints for a comm: control bytes become '?'. */
+void nr_sanitize(char *dst, size_t n, const char *s);
+/* Blank-separated field i of line, into buf. */
+const char *nr_field(const char *line, int i, char *buf, size_t n);
+/* stdout lines from..end, quoted, for messages (a static buffer). */
+const char *nr_stdout_dump(struct nr_tracer *t, size_t from);
+/* Fail, showing both with nr_visible(), unless got is want exactly. */
+void nr_expect_line(struct nr_tracer *t, const char *what, const char *got,
+		    const char *want);
+/* The next stdout line is the header want (after the banner). */
+void nr_expect_header_must(struct nr_tracer *t, const char *want);
+/* The next stdout row whose field pid_field is pid. */
+const char *nr_wait_row_must(struct nr_tracer *t, pid_t pid, int pid_field);
+
+/*
+ * tcpconnect's columns, BCC's widths: the row ends in the blank after
+ * DPORT, where -d prints QUERY.
+ */
+#define NR_TC_HDR_FMT	"%-7s %-12s %-2s %-16s %-16s %-6s"
+#define NR_TC_ROW_FMT	"%-7d %-12.12s %-2d %-16s %-16s %-6d "
+/* Its header and one row (comm nr_sanitize()d) into buf: the length. */
+size_t nr_tc_header(char *buf, size_t n);
+size_t nr_tc_row(char *buf, size_t n, pid_t pid, const char *comm, int ip,
+		 const char *saddr, const char *daddr, int dport);
+
+/*
+ * Once the tracer (-v) stopped: its stderr says "attach strategy: want",
+ * or (want NULL) fentry, kprobe or tracepoint, $NETRACE_ATTACH if forced.
+ */
+void nr_expect_strategy_must(struct nr_tracer *t, const char *want);
 
 /* ---- client processes ---- */
 
@@ -198,6 +347,12 @@ void nr_client_connect_ex_must(struct nr_client *cl, int family,
 			       const char *addr, int port, unsigned int flags,
 			       struct nr_conn *c);
 void nr_client_stop(struct nr_client *cl);
+/* A client with just a comm and (0: root) a uid. */
+struct nr_client *nr_client_must(struct nr_ctx *ctx, const char *comm,
+				 uid_t uid);
+/* nr_client_connect_must(), blocking; the connect must succeed. */
+void nr_client_connect_ok_must(struct nr_client *cl, int family,
+			       const char *addr, int port, struct nr_conn *c);
 
 /*
  * Bulk: n connects to addr:port, each closed only once the peer closed
@@ -306,6 +461,9 @@ struct nr_listener *nr_listener_start_must(struct nr_ctx *ctx, int family);
 /* A port on 127.0.0.1/::1 that nothing listens on (bound, then closed). */
 int nr_closed_port_must(int family);
 const char *nr_loopback(int family);
+/* addr:port (addr NULL: any) as a sockaddr: its length, 0 if addr is bad. */
+socklen_t nr_sockaddr(int family, const char *addr, int port,
+		      struct sockaddr_storage *ss);
 
 /* ---- cgroups, bpffs, pinned maps, temp dirs ---- */
 
@@ -323,5 +481,18 @@ void nr_pin_hash_map_must(struct nr_ctx *ctx, const char *path,
 			  unsigned int value_size, const void *value);
 /* st_ino of path, following links; fails the test if stat fails. */
 uint64_t nr_inode_must(const char *path);
+/*
+ * What --cgroupmap and --mntnsmap read: a bpffs of its own with a hash
+ * map pinned as name, key -> 1 (a value of value_size bytes, 4 or 8).
+ * The pin's path in buf.
+ */
+void nr_pin_filter_map_must(struct nr_ctx *ctx, const char *name,
+			    uint64_t key, unsigned int value_size, char *buf,
+			    size_t n);
+/* The mount namespace (inode) of pid, which must not be ours; who: "client". */
+uint64_t nr_new_mntns_must(pid_t pid, const char *who);
+/* A link named applet to $NETRACE in a temp dir, path in buf. */
+void nr_applet_link_must(struct nr_ctx *ctx, const char *applet, char *buf,
+			 size_t n);
 
 #endif

@@ -48,8 +48,6 @@
 #include "harness.h"
 
 #define BANNER		"Tracing connect ... Hit Ctrl-C to end"
-#define HDR_FMT		"%-7s %-12s %-2s %-16s %-16s %-6s QUERY"
-#define ROW_FMT		"%-7d %-12.12s %-2d %-16s %-16s %-6d %s"
 
 #define DNS_ADDR4	"127.0.0.53"	/* the responder, IPv4 */
 #define DNS_ADDR6	"::1"		/* the responder, IPv6 */
@@ -59,8 +57,6 @@
 #define NOTE_MS		100	/* BCC notes the age of answers older */
 #define DELAY_MS	150	/* > NOTE_MS */
 #define AGE_SLACK_MS	150	/* answer to connect, on a slow machine */
-
-#define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
 
 /* ---- the zone our responder serves ------------------------------------ */
 
@@ -239,31 +235,11 @@ static bool dns_reply(const uint8_t *q, size_t qn, struct buf *r)
 
 /* ---- sockets ------------------------------------------------------------ */
 
-static socklen_t mkaddr(int family, const char *addr, int port,
-			struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	ss->ss_family = family;
-	if (family == AF_INET) {
-		a4->sin_port = htons(port);
-		if (addr && inet_pton(AF_INET, addr, &a4->sin_addr) != 1)
-			return 0;
-		return sizeof(*a4);
-	}
-	a6->sin6_port = htons(port);
-	if (addr && inet_pton(AF_INET6, addr, &a6->sin6_addr) != 1)
-		return 0;
-	return sizeof(*a6);
-}
-
 /* A socket bound to addr:port (addr NULL: any); port 0 picks one. */
 static int bound_socket(int family, int type, const char *addr, int *port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = mkaddr(family, addr, *port, &ss);
+	socklen_t len = nr_sockaddr(family, addr, *port, &ss);
 	int one = 1, fd;
 
 	if (!len)
@@ -463,9 +439,9 @@ static int ask_raw(const struct dq_cfg *c, uint8_t *ans, int cap,
 	int fd, n;
 
 	bquery(&q, (uint16_t)(getpid() ^ 0x5a5a), c->qname, c->qtype);
-	len = mkaddr(c->server_family, c->server_family == AF_INET ?
-		     DNS_ADDR4 : DNS_ADDR6, c->server_port ? c->server_port
-		     : 53, &ss);
+	len = nr_sockaddr(c->server_family, c->server_family == AF_INET ?
+			  DNS_ADDR4 : DNS_ADDR6, c->server_port ?
+			  c->server_port : 53, &ss);
 	fd = socket(c->server_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return step_fail(r, "query socket", errno);
@@ -494,7 +470,8 @@ static int ask_res(const struct dq_cfg *c, uint8_t *ans, int cap,
 	memset(&st, 0, sizeof(st));
 	if (res_ninit(&st))
 		return step_fail(r, "res_ninit", errno);
-	mkaddr(AF_INET, DNS_ADDR4, c->server_port ? c->server_port : 53, &ss);
+	nr_sockaddr(AF_INET, DNS_ADDR4, c->server_port ? c->server_port : 53,
+		    &ss);
 	memcpy(&st.nsaddr_list[0], &ss, sizeof(st.nsaddr_list[0]));
 	st.nscount = 1;
 	st.retry = 1;
@@ -559,7 +536,7 @@ static void dq_connect(const struct dq_cfg *c, const struct any_listener *l,
 	int fd;
 
 	snprintf(target, sizeof(target), "%s%s", mapped ? "::ffff:" : "", addr);
-	len = mkaddr(sfamily, target, l->port[family == AF_INET6], &ss);
+	len = nr_sockaddr(sfamily, target, l->port[family == AF_INET6], &ss);
 	r->family = family;
 	r->dport = l->port[family == AF_INET6];
 	snprintf(r->daddr, sizeof(r->daddr), "%s", addr);
@@ -729,140 +706,58 @@ struct pair {
 	struct nr_tracer *text, *json;
 };
 
+static void dns_cfg(struct nr_tracer_cfg *cfg, const char *const *args)
+{
+	nr_applet_cfg(cfg, "tcpconnect", args, BANNER);
+	cfg->check = cfg->ready_fd == NR_ERR ? dns_event_ok : NULL;
+}
+
 /*
  * -P with our listeners' ports: a machine busy with other connects (a
  * benchmark, another suite) cannot bury our events.
  */
-static struct nr_tracer *dns_tracer(struct nr_ctx *ctx, bool json,
-				    const char *ports)
-{
-	struct nr_tracer_cfg cfg = {
-		.applet = "tcpconnect",
-		.args = json ? ARGS("-d", "-j", "-P", ports) :
-			       ARGS("-d", "-P", ports),
-		.ready_fd = json ? NR_ERR : NR_OUT,
-		.banner = BANNER,
-		.check = json ? dns_event_ok : NULL,
-	};
-
-	return nr_tracer_start_must(ctx, &cfg);
-}
-
-/* s with control bytes as \xHH, so a failure message shows them. */
-static const char *visible(const char *s, char *buf, size_t n)
-{
-	size_t pos = 0;
-
-	for (; *s && pos + 5 < n; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch == 0x7f)
-			pos += snprintf(buf + pos, n - pos, "\\x%02x", ch);
-		else
-			buf[pos++] = (char)ch;
-	}
-	buf[pos] = 0;
-	return buf;
-}
-
-static void expect_line(struct nr_tracer *t, const char *what,
-			const char *got, const char *want)
-{
-	char g[1024], w[1024];
-
-	if (strcmp(got, want))
-		fail_msg("'%s': %s differs\n  want: \"%s\"\n  got:  \"%s\"",
-			 t->cmdline, what, visible(want, w, sizeof(w)),
-			 visible(got, g, sizeof(g)));
-}
-
 static struct pair dns_tracers(struct nr_ctx *ctx,
 			       const struct any_listener *l)
 {
 	char want[256], ports[32];
 	struct pair p;
-	const char *line;
 
 	/* argv is built and exec'd at spawn: a local buffer will do. */
 	snprintf(ports, sizeof(ports), "%d,%d", l->port[0], l->port[1]);
-	p.text = dns_tracer(ctx, false, ports);
-	p.json = dns_tracer(ctx, true, ports);
-	snprintf(want, sizeof(want), HDR_FMT, "PID", "COMM", "IP", "SADDR",
-		 "DADDR", "DPORT");
-	if (nr_tracer_line(p.text, NR_OUT, NR_EVENT_TIMEOUT_MS, &line) != 1)
-		fail_msg("'%s': no header after the banner", p.text->cmdline);
-	expect_line(p.text, "header", line, want);
+	p.text = nr_applet_start_must(ctx, dns_cfg,
+				      NR_ARGS("-d", "-P", ports));
+	p.json = nr_applet_start_must(ctx, dns_cfg,
+				      NR_ARGS("-d", "-j", "-P", ports));
+	nr_tc_header(want, sizeof(want));
+	strcat(want, " QUERY");
+	nr_expect_header_must(p.text, want);
 	return p;
-}
-
-/* Every stdout line so far, for a failure message (static buffer). */
-static const char *all_lines(struct nr_tracer *t)
-{
-	static char buf[8192];
-	size_t pos = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < t->out.nlines && pos + 2 < sizeof(buf); i++)
-		pos += snprintf(buf + pos, sizeof(buf) - pos, "\n  %s",
-				t->out.lines[i]);
-	return buf;
-}
-
-/* The text row of pid r->pid (first field). */
-static const char *wait_row_must(struct nr_tracer *t, const struct dq_result *r)
-{
-	int64_t end = nr_now_ms() + NR_EVENT_TIMEOUT_MS;
-	const char *line;
-	int rc;
-
-	for (;;) {
-		int64_t left = end - nr_now_ms();
-
-		rc = nr_tracer_line(t, NR_OUT, left > 0 ? (int)left : 0, &line);
-		if (rc != 1)
-			break;
-		if (atoi(line) == r->pid)
-			return line;
-	}
-	fail_msg("'%s': no row for pid %d (%s -> %s) (%s)\nstdout:%s\n"
-		 "stderr:\n%s", t->cmdline, (int)r->pid, r->comm, r->daddr,
-		 rc ? "stdout closed" : "timeout", all_lines(t),
-		 nr_tracer_stderr(t));
-	return NULL;
 }
 
 /* The JSON event of r's connect (pid and lport); caller json_decref()s. */
 static json_t *wait_json_must(struct nr_tracer *t, const struct dq_result *r)
 {
-	int64_t end = nr_now_ms() + NR_EVENT_TIMEOUT_MS;
-	int rc = 1;
+	char what[160];
+	struct nr_event_want w = {
+		.key = { "pid", "lport" }, .val = { r->pid, r->lport },
+		.what = what,
+	};
 
-	while (rc == 1) {
-		int64_t left = end - nr_now_ms();
-		json_t *o = nr_tracer_json_must(t, left > 0 ? (int)left : 0,
-						&rc);
-
-		if (!o)
-			break;
-		if (json_integer_value(json_object_get(o, "pid")) == r->pid &&
-		    json_integer_value(json_object_get(o, "lport")) == r->lport)
-			return o;
-		json_decref(o);
-	}
-	fail_msg("'%s': no event for pid %d lport %d (%s -> %s) (%s)\n"
-		 "stderr:\n%s", t->cmdline, (int)r->pid, r->lport, r->comm,
-		 r->daddr, rc == -1 ? "stdout closed" : "timeout",
-		 nr_tracer_stderr(t));
-	return NULL;
+	snprintf(what, sizeof(what), "pid %d lport %d (%s -> %s)",
+		 (int)r->pid, r->lport, r->comm, r->daddr);
+	return nr_event_wait_must(t, &w);
 }
 
 /* The row's exact text, with query as the last field. */
 static void want_row(const struct dq_result *r, const char *query, char *buf,
 		     size_t n)
 {
-	snprintf(buf, n, ROW_FMT, (int)r->pid, r->comm,
-		 r->family == AF_INET6 ? 6 : 4, r->saddr, r->daddr, r->dport,
-		 query);
+	size_t pos = nr_tc_row(buf, n, r->pid, r->comm,
+			       r->family == AF_INET6 ? 6 : 4, r->saddr,
+			       r->daddr, r->dport);
+
+	if (pos < n)
+		snprintf(buf + pos, n - pos, "%s", query);
 }
 
 /*
@@ -878,16 +773,9 @@ static double expect_json(struct pair *p, const struct dq_result *r,
 	double ms = -1;
 
 	o = wait_json_must(p->json, r);
-	q = json_string_value(json_object_get(o, "query"));
+	q = nr_jstr(o, "query");
 	age = json_object_get(o, "query_age_ms");
-	snprintf(raw, sizeof(raw), "%s", "?");
-	{
-		char *d = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-		if (d)
-			snprintf(raw, sizeof(raw), "%s", d);
-		free(d);
-	}
+	nr_json_raw(o, raw, sizeof(raw));
 	if (strcmp(q, query))
 		fail_msg("'%s': \"query\" is \"%s\", want \"%s\"\n  event: %s",
 			 p->json->cmdline, q, query, raw);
@@ -920,8 +808,8 @@ static double row_note(struct nr_tracer *t, const char *row,
 	if (strncmp(row, prefix, plen))
 		fail_msg("'%s': row differs\n  want: \"%s\" (and maybe "
 			 "\" (N.NNNms)\")\n  got:  \"%s\"", t->cmdline,
-			 visible(prefix, w, sizeof(w)),
-			 visible(row, g, sizeof(g)));
+			 nr_visible(prefix, w, sizeof(w)),
+			 nr_visible(row, g, sizeof(g)));
 	if (!row[plen])
 		return -1;
 	assert_int_equal(regcomp(&re, "^ \\(([0-9]+\\.[0-9]{3})ms\\)$",
@@ -931,7 +819,7 @@ static double row_note(struct nr_tracer *t, const char *row,
 	if (bad)
 		fail_msg("'%s': after the name, want the end of the row or "
 			 "\" (N.NNNms)\" and the end, got \"%s\"", t->cmdline,
-			 visible(row + plen, g, sizeof(g)));
+			 nr_visible(row + plen, g, sizeof(g)));
 	return strtod(row + plen + m[1].rm_so, NULL);
 }
 
@@ -950,7 +838,7 @@ static double expect_query(struct pair *p, const struct dq_result *r,
 	char want[512];
 
 	want_row(r, query, want, sizeof(want));
-	note = row_note(p->text, wait_row_must(p->text, r), want);
+	note = row_note(p->text, nr_wait_row_must(p->text, r->pid, 0), want);
 	if (!answered && note >= 0)
 		fail_msg("'%s': a delay note (%.3f ms) without an answer",
 			 p->text->cmdline, note);
@@ -983,12 +871,6 @@ static void expect_age(struct nr_tracer *t, const char *what, double got,
 			 r->delay_ms);
 }
 
-static struct nr_ctx *it_begin(void **state)
-{
-	nr_require_root();
-	return *state;
-}
-
 struct scene {
 	struct nr_ctx *ctx;
 	struct any_listener *l;
@@ -997,7 +879,7 @@ struct scene {
 
 static void scene_start(void **state, struct scene *s)
 {
-	s->ctx = it_begin(state);
+	s->ctx = nr_test_begin(state);
 	dns_server_start_must(s->ctx);
 	s->l = listener_start_must(s->ctx);
 	s->p = dns_tracers(s->ctx, s->l);
@@ -1251,31 +1133,15 @@ static void test_count_with_dns(void **state)
 {
 	struct nr_tracer_cfg cfg = {
 		.applet = "tcpconnect",
-		.args = ARGS("-c", "-d"),
-		.ready_fd = -1,
-		.no_env_opts = true,
+		.args = NR_ARGS("-c", "-d"),
 	};
 	struct nr_tracer *t;
-	char buf[64];
-	int st;
 
-	it_begin(state);
-	t = nr_tracer_start_must(*state, &cfg);
-	st = nr_tracer_stop(t, 0, NR_STOP_TIMEOUT_MS);
-	t->stopped_by_test = true;
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 2)
-		fail_msg("'%s': %s, want exit 2\nstderr:\n%s", t->cmdline,
-			 nr_status_str(st, buf, sizeof(buf)),
-			 nr_tracer_stderr(t));
-	if (t->err.nlines != 1)
-		fail_msg("'%s': want exactly one stderr line, got %zu:\n%s",
-			 t->cmdline, t->err.nlines, nr_tracer_stderr(t));
+	nr_test_begin(state);
+	t = nr_usage_error_must(*state, &cfg);
 	if (!strstr(t->err.lines[0], "-c") || !strstr(t->err.lines[0], "-d"))
 		fail_msg("'%s': the error does not name -c and -d: %s",
 			 t->cmdline, t->err.lines[0]);
-	if (t->out.nlines)
-		fail_msg("'%s': stdout not empty: %s", t->cmdline,
-			 t->out.lines[0]);
 }
 
 /* ---- the suite's network namespace ------------------------------------ */
@@ -1381,22 +1247,13 @@ int main(void)
 		T(test_delay_note), T(test_age_from_kernel_time),
 		T(test_count_with_dns),
 	};
-	bool skip_all = geteuid() != 0 && !nr_priv_required();
-	const char *exe = getenv("NETRACE");
-	const char *filter = getenv("NR_IT_FILTER");
+	bool skip_all;
 	int rc;
 
-	if (skip_all) {
-		fprintf(stderr, "it_dns: not root, skipping every test\n");
-	} else if (!exe || access(exe, X_OK)) {
-		fprintf(stderr, "it_dns: NETRACE=%s is not an executable netrace"
-			" binary\n", exe ? exe : "(unset)");
+	if (!nr_suite_begin("it_dns", &skip_all))
 		return 1;
-	} else if (geteuid() == 0 && private_netns()) {
+	if (!skip_all && geteuid() == 0 && private_netns())
 		return 1;
-	}
-	if (filter)
-		cmocka_set_test_filter(filter);
 	rc = cmocka_run_group_tests_name("dns", tests, NULL, NULL);
 	return skip_all ? NR_EXIT_SKIP : rc;
 }

@@ -34,7 +34,6 @@
 #include "harness.h"
 
 #define BANNER		"Tracing accept ... Hit Ctrl-C to end"
-#define NOBODY		65534
 #define BURST_N		2000
 /*
  * Overflow: a ring buffer of 4 MiB holds 47,662 records of 88 bytes; a
@@ -46,8 +45,6 @@
 #define OVF_QUIET_MS	1000	/* "output went quiet": no line for this */
 #define CLOCK_SLACK_S	5	/* TIME vs the test's own clock */
 #define BULK_MS		120000	/* bulk accepts: at most this long */
-
-#define TA_ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
 
 /* ---- output contract ---- */
 
@@ -62,32 +59,6 @@ static const struct nr_jkey event_keys[] = {
 
 #define HDR_FMT		"%-7s %-12s %-2s %-16s %-5s %-16s %-5s"
 #define ROW_FMT		"%-7d %-12.12s %-2d %-16s %-5d %-16s %-5d"
-
-/* inet_ntop's own spelling of an address of IP version ip. */
-static bool addr_canonical(long long ip, const char *s)
-{
-	int af = ip == 4 ? AF_INET : AF_INET6;
-	unsigned char bin[16];
-	char back[INET6_ADDRSTRLEN];
-
-	return s && inet_pton(af, s, bin) == 1 &&
-	       inet_ntop(af, bin, back, sizeof(back)) && !strcmp(back, s);
-}
-
-static long long jint(json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static bool port_ok(long long p)
-{
-	return p >= 0 && p <= 65535;
-}
 
 /* "HH:MM:SS" exactly: its second of the day, or -1. */
 static int hms_secs(const char *s)
@@ -122,19 +93,9 @@ static bool hms_is_now(const char *s)
 /* Checked on every event line, ours or not. */
 static bool event_sane(json_t *o, char *why, size_t n)
 {
-	long long ip = jint(o, "ip");
-
-	if (ip != 4 && ip != 6)
-		snprintf(why, n, "ip is %lld, want 4 or 6", ip);
-	else if (!addr_canonical(ip, jstr(o, "raddr")))
-		snprintf(why, n, "raddr is not inet_ntop IPv%lld", ip);
-	else if (!addr_canonical(ip, jstr(o, "laddr")))
-		snprintf(why, n, "laddr is not inet_ntop IPv%lld", ip);
-	else if (!port_ok(jint(o, "rport")) || !port_ok(jint(o, "lport")))
-		snprintf(why, n, "port out of range");
-	else if (jint(o, "pid") <= 0 || jint(o, "uid") < 0)
-		snprintf(why, n, "pid or uid out of range");
-	else if (hms_secs(jstr(o, "time")) < 0)
+	if (!nr_conn_event_sane(o, "raddr", "laddr", "rport", "lport", why, n))
+		return false;
+	if (hms_secs(nr_jstr(o, "time")) < 0)
 		snprintf(why, n, "time is not HH:MM:SS");
 	else if (!(json_number_value(json_object_get(o, "time_s")) >= 0))
 		snprintf(why, n, "time_s is negative");
@@ -145,25 +106,17 @@ static bool event_sane(json_t *o, char *why, size_t n)
 
 /* ---- starting the tracer ---- */
 
-static bool has_arg(const char *const *args, const char *a)
-{
-	for (; args && *args; args++)
-		if (!strcmp(*args, a))
-			return true;
-	return false;
-}
-
 /* The text header for these options: prefixes glued, as BCC's end="". */
 static void ta_header(const char *const *args, char *buf, size_t n)
 {
 	size_t pos = 0;
 
 	buf[0] = 0;
-	if (has_arg(args, "-T"))
+	if (nr_has_arg(args, "-T"))
 		pos += snprintf(buf + pos, n - pos, "%-9s", "TIME");
-	if (has_arg(args, "-t"))
+	if (nr_has_arg(args, "-t"))
 		pos += snprintf(buf + pos, n - pos, "%-9s", "TIME(s)");
-	if (has_arg(args, "-U"))
+	if (nr_has_arg(args, "-U"))
 		pos += snprintf(buf + pos, n - pos, "%-6s", "UID");
 	snprintf(buf + pos, n - pos, HDR_FMT, "PID", "COMM", "IP", "RADDR",
 		 "RPORT", "LADDR", "LPORT");
@@ -175,24 +128,16 @@ static unsigned int header_next;
 
 static void ta_cfg(struct nr_tracer_cfg *cfg, const char *const *args)
 {
-	bool json = has_arg(args, "-j") || has_arg(args, "--json");
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->applet = "tcpaccept";
-	cfg->args = args;
+	/* -j: stdout is JSON only, the banner is on stderr. */
+	nr_applet_cfg(cfg, "tcpaccept", args, BANNER);
 	cfg->schema = event_keys;
 	cfg->check = event_sane;
-	if (json) {
-		/* stdout is JSON only: the banner is on stderr. */
-		cfg->ready_fd = NR_ERR;
-		cfg->banner = BANNER;
-	} else {
+	if (cfg->ready_fd == NR_OUT) {
 		/* No banner: the header, printed once attached, must be
 		 * the first stdout line, byte for byte. */
 		char *h = header_store[header_next++ % 8];
 
 		ta_header(args, h, sizeof(header_store[0]));
-		cfg->ready_fd = NR_OUT;
 		cfg->banner = h;
 	}
 }
@@ -200,16 +145,7 @@ static void ta_cfg(struct nr_tracer_cfg *cfg, const char *const *args)
 /* `netrace tcpaccept ARGS`, attached (banner or header seen). */
 static struct nr_tracer *ta_start(struct nr_ctx *ctx, const char *const *args)
 {
-	struct nr_tracer_cfg cfg;
-
-	ta_cfg(&cfg, args);
-	return nr_tracer_start_must(ctx, &cfg);
-}
-
-static struct nr_ctx *it_begin(void **state)
-{
-	nr_require_root();
-	return *state;
+	return nr_applet_start_must(ctx, ta_cfg, args);
 }
 
 /* ---- servers and clients ---- */
@@ -221,13 +157,6 @@ static struct nr_server *server(struct nr_ctx *ctx, const char *comm,
 				     .addr = addr, .uid = uid };
 
 	return nr_server_start_must(ctx, &cfg);
-}
-
-static struct nr_client *client(struct nr_ctx *ctx, const char *comm)
-{
-	struct nr_client_cfg cfg = { .comm = comm };
-
-	return nr_client_start_must(ctx, &cfg);
 }
 
 static int connect_family(const struct nr_server *s)
@@ -266,11 +195,8 @@ static void accept_one(struct nr_server *s, struct nr_client *cl,
 	struct nr_conn c;
 
 	nr_server_accept_begin_must(s, 1, 1, flags);
-	nr_client_connect_must(cl, connect_family(s), s->connect_addr,
-			       s->port, false, &c);
-	if (c.err)
-		fail_msg("client connect to %s:%d failed: %s", s->connect_addr,
-			 s->port, strerror(c.err));
+	nr_client_connect_ok_must(cl, connect_family(s), s->connect_addr,
+				  s->port, &c);
 	nr_server_accept_end_must(s, NR_EVENT_TIMEOUT_MS, &r);
 	check_result(s, &r, 1);
 	nr_server_accepted(s, 0, a);
@@ -318,61 +244,19 @@ struct ta_event {
 
 static void ta_decode(json_t *o, struct ta_event *ev)
 {
-	char *raw = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
 	memset(ev, 0, sizeof(*ev));
-	snprintf(ev->time, sizeof(ev->time), "%s", jstr(o, "time"));
+	snprintf(ev->time, sizeof(ev->time), "%s", nr_jstr(o, "time"));
 	ev->time_s = json_number_value(json_object_get(o, "time_s"));
-	ev->uid = jint(o, "uid");
-	ev->pid = jint(o, "pid");
-	ev->ip = jint(o, "ip");
-	ev->rport = jint(o, "rport");
-	ev->lport = jint(o, "lport");
-	snprintf(ev->comm, sizeof(ev->comm), "%s", jstr(o, "comm"));
-	snprintf(ev->raddr, sizeof(ev->raddr), "%s", jstr(o, "raddr"));
-	snprintf(ev->laddr, sizeof(ev->laddr), "%s", jstr(o, "laddr"));
-	snprintf(ev->raw, sizeof(ev->raw), "%s", raw ? raw : "?");
-	free(raw);
+	ev->uid = nr_jint(o, "uid");
+	ev->pid = nr_jint(o, "pid");
+	ev->ip = nr_jint(o, "ip");
+	ev->rport = nr_jint(o, "rport");
+	ev->lport = nr_jint(o, "lport");
+	snprintf(ev->comm, sizeof(ev->comm), "%s", nr_jstr(o, "comm"));
+	snprintf(ev->raddr, sizeof(ev->raddr), "%s", nr_jstr(o, "raddr"));
+	snprintf(ev->laddr, sizeof(ev->laddr), "%s", nr_jstr(o, "laddr"));
+	nr_json_raw(o, ev->raw, sizeof(ev->raw));
 }
-
-static bool is_acc(const struct ta_event *ev, const struct nr_accept *a)
-{
-	return ev->pid == a->pid && ev->rport == a->rport &&
-	       ev->lport == a->lport;
-}
-
-/* s with control bytes as \xHH, so a failure message shows them. */
-static const char *visible(const char *s, char *buf, size_t n)
-{
-	size_t pos = 0;
-
-	for (; *s && pos + 5 < n; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch == 0x7f)
-			pos += snprintf(buf + pos, n - pos, "\\x%02x", ch);
-		else
-			buf[pos++] = (char)ch;
-	}
-	buf[pos] = 0;
-	return buf;
-}
-
-#define CHECK_INT(t, ev, name, got, want) do {				\
-	if ((long long)(got) != (long long)(want))			\
-		fail_msg("'%s': event %s is %lld, want %lld\n  event: %s", \
-			 (t)->cmdline, name, (long long)(got),		\
-			 (long long)(want), (ev)->raw);			\
-} while (0)
-
-#define CHECK_STR(t, ev, name, got, want) do {				\
-	char g_[256], w_[256];						\
-									\
-	if (strcmp((got), (want)))					\
-		fail_msg("'%s': event %s is \"%s\", want \"%s\"\n  event: %s", \
-			 (t)->cmdline, name, visible(got, g_, sizeof(g_)), \
-			 visible(want, w_, sizeof(w_)), (ev)->raw);	\
-} while (0)
 
 static int ip_of(const struct nr_accept *a)
 {
@@ -383,94 +267,47 @@ static int ip_of(const struct nr_accept *a)
 static void ta_check_event(struct nr_tracer *t, const struct ta_event *ev,
 			   const struct nr_accept *a)
 {
-	CHECK_INT(t, ev, "pid", ev->pid, a->pid);
-	CHECK_INT(t, ev, "uid", ev->uid, a->uid);
-	CHECK_STR(t, ev, "comm", ev->comm, a->comm);
-	CHECK_INT(t, ev, "ip", ev->ip, ip_of(a));
-	CHECK_STR(t, ev, "raddr", ev->raddr, a->raddr);
-	CHECK_INT(t, ev, "rport", ev->rport, a->rport);
-	CHECK_STR(t, ev, "laddr", ev->laddr, a->laddr);
-	CHECK_INT(t, ev, "lport", ev->lport, a->lport);
+	NR_CHECK_INT(t, ev, "pid", ev->pid, a->pid);
+	NR_CHECK_INT(t, ev, "uid", ev->uid, a->uid);
+	NR_CHECK_STR(t, ev, "comm", ev->comm, a->comm);
+	NR_CHECK_INT(t, ev, "ip", ev->ip, ip_of(a));
+	NR_CHECK_STR(t, ev, "raddr", ev->raddr, a->raddr);
+	NR_CHECK_INT(t, ev, "rport", ev->rport, a->rport);
+	NR_CHECK_STR(t, ev, "laddr", ev->laddr, a->laddr);
+	NR_CHECK_INT(t, ev, "lport", ev->lport, a->lport);
 	if (!hms_is_now(ev->time))
 		fail_msg("'%s': event time \"%s\" is not our local time "
 			 "(+-%d s)\n  event: %s", t->cmdline, ev->time,
 			 CLOCK_SLACK_S, ev->raw);
 }
 
-struct ta_drops {
-	const pid_t *pids;	/* servers whose every event is a failure */
-	int n;
-};
-
-static void check_not_dropped(struct nr_tracer *t, const struct ta_event *ev,
-			      const struct ta_drops *d, const char *when)
-{
-	for (int i = 0; d && i < d->n; i++)
-		if (ev->pid == d->pids[i])
-			fail_msg("'%s': an event of pid %d, which the filter "
-				 "must drop, appeared %s\n  event: %s",
-				 t->cmdline, (int)d->pids[i], when, ev->raw);
-}
-
-/* Events with a's pid or ports that did not match: helps to see why. */
-static void note_near_miss(const struct ta_event *ev, const struct nr_accept *a,
-			   char *miss, size_t n)
-{
-	size_t len = strlen(miss);
-
-	if ((ev->pid == a->pid || ev->rport == a->rport) && len + 16 < n)
-		snprintf(miss + len, n - len, "\n  %s", ev->raw);
-}
-
 /*
- * Read events until a's; fail on timeout, EOF, a dropped server's event
- * or a second event for the same accept.  Then keep reading for
- * NR_GRACE_MS: per-CPU buffers need not deliver in order.
+ * Read events until a's (its pid, rport AND lport); fail on timeout,
+ * EOF, a dropped server's event or a second event for the same accept,
+ * also within NR_GRACE_MS after a's.
  */
 static void ta_wait_event_must(struct nr_tracer *t, const struct nr_accept *a,
-			       const struct ta_drops *d, struct ta_event *out)
+			       const struct nr_drops *d, struct ta_event *out)
 {
-	int64_t end = nr_now_ms() + NR_EVENT_TIMEOUT_MS;
-	char miss[2048] = "";
-	struct ta_event ev;
-	bool found = false;
-	int rc = 1;
+	char what[200];
+	struct nr_event_want w = {
+		.key = { "pid", "rport", "lport" },
+		.val = { a->pid, a->rport, a->lport },
+		.nnear = 2, .what = what, .drops = d,
+		.grace_ms = NR_GRACE_MS, .once = true,
+	};
+	json_t *o;
 
-	while (rc == 1) {
-		int64_t left = end - nr_now_ms();
-		json_t *o = nr_tracer_json_must(t, left > 0 ? (int)left : 0,
-						&rc);
-
-		if (!o)
-			break;
-		ta_decode(o, &ev);
-		json_decref(o);
-		check_not_dropped(t, &ev, d, found ? "just after the kept one"
-						    : "before the kept one");
-		if (found && is_acc(&ev, a))
-			fail_msg("'%s': two events for one accept:\n  %s\n  %s",
-				 t->cmdline, out->raw, ev.raw);
-		if (!found && is_acc(&ev, a)) {
-			*out = ev;
-			found = true;
-			end = nr_now_ms() + NR_GRACE_MS;
-		} else if (!found) {
-			note_near_miss(&ev, a, miss, sizeof(miss));
-		}
-	}
-	if (!found)
-		fail_msg("'%s': no event for the accept of pid %d (%s) "
-			 "%s:%d <- %s:%d within %d ms (%s); events with that "
-			 "pid or rport:%s\nstderr:\n%s",
-			 t->cmdline, (int)a->pid, a->comm, a->laddr, a->lport,
-			 a->raddr, a->rport, NR_EVENT_TIMEOUT_MS,
-			 rc == -1 ? "stdout closed" : "timeout",
-			 miss[0] ? miss : " none", nr_tracer_stderr(t));
+	snprintf(what, sizeof(what), "the accept of pid %d (%s) %s:%d <- %s:%d",
+		 (int)a->pid, a->comm, a->laddr, a->lport, a->raddr, a->rport);
+	o = nr_event_wait_must(t, &w);
+	ta_decode(o, out);
+	json_decref(o);
 }
 
 /* Wait for a's event and check all its fields. */
 static void ta_expect_event(struct nr_tracer *t, const struct nr_accept *a,
-			    const struct ta_drops *d, struct ta_event *out)
+			    const struct nr_drops *d, struct ta_event *out)
 {
 	struct ta_event ev;
 
@@ -487,7 +324,7 @@ static void ta_expect_event(struct nr_tracer *t, const struct nr_accept *a,
 static void drop_then_keep(struct nr_tracer *t, struct nr_server *drop,
 			   struct nr_server *keep, struct nr_client *cl)
 {
-	struct ta_drops d = { &drop->pid, 1 };
+	struct nr_drops d = { &drop->pid, 1 };
 	struct nr_accept ad, ak;
 
 	accept_one(drop, cl, 0, &ad);
@@ -520,6 +357,29 @@ struct ta_collect {
 	int64_t last_ms;	/* when the last line (any) came */
 };
 
+static bool collect_event(struct nr_tracer *t, json_t *o, void *arg)
+{
+	struct ta_collect *c = arg;
+	struct ta_event ev;
+
+	c->last_ms = nr_now_ms();
+	ta_decode(o, &ev);
+	if (ev.pid != c->pid)
+		return true;
+	if (ev.uid != (long long)c->uid || strcmp(ev.comm, c->comm))
+		fail_msg("'%s': event of pid %d says uid %lld comm "
+			 "\"%s\", want %d \"%s\"\n  event: %s",
+			 t->cmdline, (int)c->pid, ev.uid, ev.comm,
+			 (int)c->uid, c->comm, ev.raw);
+	if (c->n == c->max)
+		fail_msg("'%s': more than %d events of pid %d",
+			 t->cmdline, c->max, (int)c->pid);
+	if (!c->n)
+		c->first_time_s = ev.time_s;
+	c->pairs[c->n++] = pair(ev.rport, ev.lport);
+	return true;
+}
+
 /*
  * Read events into c until want of ours arrived, timeout_ms passed or no
  * line came for quiet_ms (0: no such limit); then NR_GRACE_MS more.
@@ -527,42 +387,8 @@ struct ta_collect {
 static void collect(struct nr_tracer *t, struct ta_collect *c, int want,
 		    int timeout_ms, int quiet_ms)
 {
-	int64_t end = nr_now_ms() + timeout_ms;
-	bool lingering = false;
-	struct ta_event ev;
-	int rc = 1;
-
-	while (rc == 1) {
-		int64_t left;
-		json_t *o;
-
-		if (c->n >= want && !lingering) {
-			lingering = true;
-			end = nr_now_ms() + NR_GRACE_MS;
-		}
-		left = end - nr_now_ms();
-		if (quiet_ms && left > quiet_ms)
-			left = quiet_ms;
-		o = nr_tracer_json_must(t, left > 0 ? (int)left : 0, &rc);
-		if (!o)
-			break;
-		c->last_ms = nr_now_ms();
-		ta_decode(o, &ev);
-		json_decref(o);
-		if (ev.pid != c->pid)
-			continue;
-		if (ev.uid != (long long)c->uid || strcmp(ev.comm, c->comm))
-			fail_msg("'%s': event of pid %d says uid %lld comm "
-				 "\"%s\", want %d \"%s\"\n  event: %s",
-				 t->cmdline, (int)c->pid, ev.uid, ev.comm,
-				 (int)c->uid, c->comm, ev.raw);
-		if (c->n == c->max)
-			fail_msg("'%s': more than %d events of pid %d",
-				 t->cmdline, c->max, (int)c->pid);
-		if (!c->n)
-			c->first_time_s = ev.time_s;
-		c->pairs[c->n++] = pair(ev.rport, ev.lport);
-	}
+	nr_events_collect(t, &c->n, want, timeout_ms, quiet_ms, collect_event,
+			  c);
 }
 
 static void collect_init(struct ta_collect *c, const struct nr_server *s,
@@ -658,10 +484,10 @@ static unsigned long long lost_count(struct nr_tracer *t)
 
 static void test_ipv4_json(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli4");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli4", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j"));
 	struct nr_accept a;
 
 	accept_one(s, cl, 0, &a);
@@ -673,10 +499,10 @@ static void test_ipv4_json(void **state)
 
 static void test_ipv6_json(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv6", AF_INET6, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli6");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli6", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j"));
 	struct nr_accept a;
 
 	accept_one(s, cl, 0, &a);
@@ -694,14 +520,14 @@ static void test_ipv6_json(void **state)
  */
 static void test_dual_stack(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s46 = server(ctx, "nr_it_srv46", AF_INET6, "::", 0);
 	struct nr_server *s4 = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli4");
-	struct nr_tracer *all = ta_start(ctx, TA_ARGS("-j"));
-	struct nr_tracer *v4 = ta_start(ctx, TA_ARGS("-j", "-4"));
-	struct nr_tracer *v6 = ta_start(ctx, TA_ARGS("-j", "-6"));
-	struct ta_drops d46 = { &s46->pid, 1 }, d4 = { &s4->pid, 1 };
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli4", 0);
+	struct nr_tracer *all = ta_start(ctx, NR_ARGS("-j"));
+	struct nr_tracer *v4 = ta_start(ctx, NR_ARGS("-j", "-4"));
+	struct nr_tracer *v6 = ta_start(ctx, NR_ARGS("-j", "-6"));
+	struct nr_drops d46 = { &s46->pid, 1 }, d4 = { &s4->pid, 1 };
 	struct nr_accept a46, a4;
 
 	accept_one(s46, cl, 0, &a46);
@@ -725,10 +551,10 @@ static void test_dual_stack(void **state)
 /* Connections to closed ports are not shown (nothing accepts them). */
 static void test_closed_port(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_cl", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_cl");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_cl", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j"));
 	int port = nr_closed_port_must(AF_INET);
 	struct ta_event ev;
 	struct nr_accept a;
@@ -758,17 +584,17 @@ static void test_closed_port(void **state)
 
 static void test_filter_pid(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *keep = server(ctx, "nr_it_srv_keep", AF_INET, NULL,
 					0);
 	struct nr_server *drop = server(ctx, "nr_it_srv_drop", AF_INET, NULL,
 					0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_pid");
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_pid", 0);
 	char pid[16];
 	struct nr_tracer *t;
 
 	snprintf(pid, sizeof(pid), "%d", (int)keep->pid);
-	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	t = ta_start(ctx, NR_ARGS("-j", "-p", pid));
 	drop_then_keep(t, drop, keep, cl);
 	/* And again: a second drop, a second kept event. */
 	drop_then_keep(t, drop, keep, cl);
@@ -777,18 +603,18 @@ static void test_filter_pid(void **state)
 /* -P X,Z: both listed local ports are kept, an unlisted Y is dropped. */
 static void test_filter_ports(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *x = server(ctx, "nr_it_srv_x", AF_INET, NULL, 0);
 	struct nr_server *y = server(ctx, "nr_it_srv_y", AF_INET, NULL, 0);
 	struct nr_server *z = server(ctx, "nr_it_srv_z", AF_INET6, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_port");
-	struct ta_drops d = { &y->pid, 1 };
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_port", 0);
+	struct nr_drops d = { &y->pid, 1 };
 	struct nr_accept az;
 	char ports[32];
 	struct nr_tracer *t;
 
 	snprintf(ports, sizeof(ports), "%d,%d", x->port, z->port);
-	t = ta_start(ctx, TA_ARGS("-j", "-P", ports));
+	t = ta_start(ctx, NR_ARGS("-j", "-P", ports));
 	drop_then_keep(t, y, x, cl);
 	/* The second listed port too, with the drop still never seen. */
 	accept_one(z, cl, 0, &az);
@@ -797,142 +623,71 @@ static void test_filter_ports(void **state)
 
 static void test_filter_ipv4(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s6 = server(ctx, "nr_it_srv6", AF_INET6, NULL, 0);
 	struct nr_server *s4 = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_fam");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-4"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_fam", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j", "-4"));
 
 	drop_then_keep(t, s6, s4, cl);
 }
 
 static void test_filter_ipv6(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s4 = server(ctx, "nr_it_srv4", AF_INET, NULL, 0);
 	struct nr_server *s6 = server(ctx, "nr_it_srv6", AF_INET6, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_fam");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-6"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_fam", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j", "-6"));
 
 	drop_then_keep(t, s4, s6, cl);
 }
 
 static void test_cgroupmap(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
-	char cg[4096], fs[4096], pin[4200];
+	struct nr_ctx *ctx = nr_test_begin(state);
+	char cg[4096], pin[4200];
 	struct nr_server_cfg in_cfg = { .comm = "nr_it_srv_incg",
 					 .family = AF_INET };
 	struct nr_server *in, *out;
 	struct nr_client *cl;
-	uint64_t key, val = 1;
 	struct nr_tracer *t;
 
 	nr_cgroup_create_must(ctx, cg, sizeof(cg));
 	/* The v2 cgroup id is the inode number of its directory. */
-	key = nr_inode_must(cg);
-	nr_bpffs_must(ctx, fs, sizeof(fs));
-	snprintf(pin, sizeof(pin), "%s/cgroupmap", fs);
-	nr_pin_hash_map_must(ctx, pin, sizeof(key), &key, sizeof(val), &val);
+	nr_pin_filter_map_must(ctx, "cgroupmap", nr_inode_must(cg),
+			       sizeof(uint64_t), pin, sizeof(pin));
 	in_cfg.cgroup = cg;
 	in = nr_server_start_must(ctx, &in_cfg);
 	out = server(ctx, "nr_it_srv_outcg", AF_INET, NULL, 0);
 	/* The client stays outside: only the accepter's cgroup counts. */
-	cl = client(ctx, "nr_it_cli_cg");
-	t = ta_start(ctx, TA_ARGS("-j", "--cgroupmap", pin));
+	cl = nr_client_must(ctx, "nr_it_cli_cg", 0);
+	t = ta_start(ctx, NR_ARGS("-j", "--cgroupmap", pin));
 	drop_then_keep(t, out, in, cl);
 }
 
 static void test_mntnsmap(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
-	char fs[4096], pin[4200], ns[64];
+	struct nr_ctx *ctx = nr_test_begin(state);
+	char pin[4200];
 	struct nr_server_cfg in_cfg = { .comm = "nr_it_srv_inns",
 					 .family = AF_INET,
 					 .new_mntns = true };
 	struct nr_server *in, *out;
 	struct nr_client *cl;
-	uint64_t key;
-	uint32_t val = 1;
 	struct nr_tracer *t;
 
 	in = nr_server_start_must(ctx, &in_cfg);
 	out = server(ctx, "nr_it_srv_outns", AF_INET, NULL, 0);
-	cl = client(ctx, "nr_it_cli_ns");
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)in->pid);
-	key = nr_inode_must(ns);
-	if (key == nr_inode_must("/proc/self/ns/mnt"))
-		fail_msg("unshare(CLONE_NEWNS) left the server in our mntns");
-	nr_bpffs_must(ctx, fs, sizeof(fs));
-	snprintf(pin, sizeof(pin), "%s/mntnsmap", fs);
-	nr_pin_hash_map_must(ctx, pin, sizeof(key), &key, sizeof(val), &val);
-	t = ta_start(ctx, TA_ARGS("-j", "--mntnsmap", pin));
+	cl = nr_client_must(ctx, "nr_it_cli_ns", 0);
+	nr_pin_filter_map_must(ctx, "mntnsmap",
+			       nr_new_mntns_must(in->pid, "server"),
+			       sizeof(uint32_t), pin, sizeof(pin));
+	t = ta_start(ctx, NR_ARGS("-j", "--mntnsmap", pin));
 	drop_then_keep(t, out, in, cl);
 }
 
 /* ---- 5, 7: text rows, byte for byte ---- */
-
-/* What text mode must print for a comm: control bytes become '?'. */
-static void sanitize(char *dst, size_t n, const char *s)
-{
-	snprintf(dst, n, "%s", s);
-	for (; *dst; dst++)
-		if ((unsigned char)*dst < 0x20 || *dst == 0x7f)
-			*dst = '?';
-}
-
-/* Whitespace-separated field i of line, into buf. */
-static const char *field(const char *line, int i, char *buf, size_t n)
-{
-	const char *p = line;
-	size_t len;
-
-	for (;;) {
-		p += strspn(p, " ");
-		len = strcspn(p, " ");
-		if (!i-- || !len)
-			break;
-		p += len;
-	}
-	snprintf(buf, n, "%.*s", (int)len, p);
-	return buf;
-}
-
-/* Next stdout row whose field pid_field is pid. */
-static const char *ta_wait_row_must(struct nr_tracer *t, pid_t pid,
-				    int pid_field)
-{
-	int64_t end = nr_now_ms() + NR_EVENT_TIMEOUT_MS;
-	char want[16], got[64];
-	const char *line;
-	int rc;
-
-	snprintf(want, sizeof(want), "%d", (int)pid);
-	for (;;) {
-		int64_t left = end - nr_now_ms();
-
-		rc = nr_tracer_line(t, NR_OUT, left > 0 ? (int)left : 0, &line);
-		if (rc != 1)
-			break;
-		if (!strcmp(field(line, pid_field, got, sizeof(got)), want))
-			return line;
-	}
-	fail_msg("'%s': no text row for pid %d (%s)\nstderr:\n%s", t->cmdline,
-		 (int)pid, rc ? "stdout closed" : "timeout",
-		 nr_tracer_stderr(t));
-	return NULL;
-}
-
-static void expect_line(struct nr_tracer *t, const char *what,
-			const char *got, const char *want)
-{
-	char g[1024], w[1024];
-
-	if (strcmp(got, want))
-		fail_msg("'%s': %s differs\n  want: \"%s\"\n  got:  \"%s\"",
-			 t->cmdline, what, visible(want, w, sizeof(w)),
-			 visible(got, g, sizeof(g)));
-}
 
 /*
  * The row a's accept must print with these options; ours is the first
@@ -942,14 +697,14 @@ static void expect_line(struct nr_tracer *t, const char *what,
 static void expect_row(struct nr_tracer *t, const char *const *args,
 		       const struct nr_accept *a, const char *row)
 {
-	bool T = has_arg(args, "-T"), ts = has_arg(args, "-t"),
-	     U = has_arg(args, "-U");
+	bool T = nr_has_arg(args, "-T"), ts = nr_has_arg(args, "-t"),
+	     U = nr_has_arg(args, "-U");
 	char want[512], comm[32], f[64];
 	size_t pos = 0;
 	int i = 0;
 
 	if (T) {
-		field(row, i++, f, sizeof(f));
+		nr_field(row, i++, f, sizeof(f));
 		if (!hms_is_now(f))
 			fail_msg("'%s': TIME \"%s\" is not HH:MM:SS of our "
 				 "local time (+-%d s): %s", t->cmdline, f,
@@ -961,15 +716,16 @@ static void expect_row(struct nr_tracer *t, const char *const *args,
 	if (U)
 		pos += snprintf(want + pos, sizeof(want) - pos, "%-6d",
 				(int)a->uid);
-	sanitize(comm, sizeof(comm), a->comm);
+	nr_sanitize(comm, sizeof(comm), a->comm);
 	snprintf(want + pos, sizeof(want) - pos, ROW_FMT, (int)a->pid, comm,
 		 ip_of(a), a->raddr, a->rport, a->laddr, a->lport);
-	expect_line(t, "row", row, want);
+	nr_expect_line(t, "row", row, want);
 }
 
 static int nprefix(const char *const *args)
 {
-	return has_arg(args, "-T") + has_arg(args, "-t") + has_arg(args, "-U");
+	return nr_has_arg(args, "-T") + nr_has_arg(args, "-t") +
+	       nr_has_arg(args, "-U");
 }
 
 /* One tracer with args (+ -p s): header (the ready line) and one row. */
@@ -990,50 +746,50 @@ static void text_case(struct nr_ctx *ctx, struct nr_server *s,
 	argv[n] = NULL;
 	t = ta_start(ctx, argv);	/* checks the header */
 	accept_one(s, cl, 0, &a);
-	expect_row(t, args, &a, ta_wait_row_must(t, s->pid, nprefix(args)));
+	expect_row(t, args, &a, nr_wait_row_must(t, s->pid, nprefix(args)));
 	nr_tracer_stop_must(t);
 }
 
 /* Headers and rows for none, -T, -t, -T -t, -U, -T -t -U. */
 static void test_text_formats(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	/* 15 bytes: the row shows the first 12. */
 	struct nr_server *s = server(ctx, "nr_it_srv_text1", AF_INET, NULL, 0);
 	struct nr_server *s6 = server(ctx, "nr_it_srv_text6", AF_INET6, NULL,
 				      0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_text");
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_text", 0);
 	static const char *const none[] = { NULL };
 
 	text_case(ctx, s, cl, none);
 	text_case(ctx, s6, cl, none);
-	text_case(ctx, s, cl, TA_ARGS("-T"));
-	text_case(ctx, s, cl, TA_ARGS("-t"));
-	text_case(ctx, s, cl, TA_ARGS("-T", "-t"));
-	text_case(ctx, s, cl, TA_ARGS("-U"));
-	text_case(ctx, s, cl, TA_ARGS("-T", "-t", "-U"));
+	text_case(ctx, s, cl, NR_ARGS("-T"));
+	text_case(ctx, s, cl, NR_ARGS("-t"));
+	text_case(ctx, s, cl, NR_ARGS("-T", "-t"));
+	text_case(ctx, s, cl, NR_ARGS("-U"));
+	text_case(ctx, s, cl, NR_ARGS("-T", "-t", "-U"));
 }
 
 /* A non-root accepting process: uid 65534 in the UID column and JSON. */
 static void test_uid_nobody(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_nobdy", AF_INET, NULL,
-				     NOBODY);
-	struct nr_client *cl = client(ctx, "nr_it_cli_root");
+				     NR_NOBODY);
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_root", 0);
 	const char *const *targs;
 	struct nr_tracer *text, *json;
 	struct nr_accept a;
 	char pid[16];
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
-	targs = TA_ARGS("-U", "-p", pid);
+	targs = NR_ARGS("-U", "-p", pid);
 	text = ta_start(ctx, targs);
-	json = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	json = ta_start(ctx, NR_ARGS("-j", "-p", pid));
 	accept_one(s, cl, 0, &a);
-	if (a.uid != NOBODY)
-		fail_msg("server uid is %d, want %d", (int)a.uid, NOBODY);
-	expect_row(text, targs, &a, ta_wait_row_must(text, s->pid, 1));
+	if (a.uid != NR_NOBODY)
+		fail_msg("server uid is %d, want %d", (int)a.uid, NR_NOBODY);
+	expect_row(text, targs, &a, nr_wait_row_must(text, s->pid, 1));
 	ta_expect_event(json, &a, NULL, NULL);
 }
 
@@ -1041,9 +797,9 @@ static void test_uid_nobody(void **state)
 
 static void test_json_strict(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_json", AF_INET6, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_json");
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_json", 0);
 	struct ta_event e1, e2;
 	struct nr_tracer *t;
 	struct nr_accept a;
@@ -1051,7 +807,7 @@ static void test_json_strict(void **state)
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 	/* The harness parses every line strictly, keys exactly as above. */
-	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	t = ta_start(ctx, NR_ARGS("-j", "-p", pid));
 	accept_one(s, cl, 0, &a);
 	ta_expect_event(t, &a, NULL, &e1);
 	if (e1.time_s != 0)
@@ -1077,10 +833,10 @@ static void test_json_strict(void **state)
 
 static void test_accept4_flags(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_acc4", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_acc4");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_acc4", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j"));
 	struct nr_accept a;
 
 	accept_one(s, cl, NR_ACCEPT4, &a);
@@ -1125,14 +881,14 @@ static void nonblock_round(struct nr_tracer *t, struct nr_server *s,
 
 static void test_nonblocking_eagain(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_nb", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_nb");
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_nb", 0);
 	char pid[16];
 	struct nr_tracer *t;
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
-	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	t = ta_start(ctx, NR_ARGS("-j", "-p", pid));
 	nonblock_round(t, s, cl, 0);
 	nonblock_round(t, s, cl, NR_ACCEPT4);
 }
@@ -1142,10 +898,10 @@ static void test_nonblocking_eagain(void **state)
 static void test_threads(void **state)
 {
 	enum { THREADS = 4, N = 20 };
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_mt", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_mt");
-	struct nr_tracer *all = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_mt", 0);
+	struct nr_tracer *all = ta_start(ctx, NR_ARGS("-j"));
 	struct nr_tracer *one;
 	pid_t tids[N];
 	int ntids = 0;
@@ -1155,7 +911,7 @@ static void test_threads(void **state)
 	char pid[16];
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
-	one = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	one = ta_start(ctx, NR_ARGS("-j", "-p", pid));
 	accept_bulk(s, cl, N, THREADS, 0);
 	/* Ground truth: every thread took its share, none is the main one. */
 	for (int i = 0; i < N; i++) {
@@ -1188,12 +944,12 @@ static void test_threads(void **state)
 
 static void test_burst(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server_cfg cfg = { .comm = "nr_it_srv_burst",
 				     .family = AF_INET,
 				     .max_accepts = BURST_N };
 	struct nr_server *s = nr_server_start_must(ctx, &cfg);
-	struct nr_client *cl = client(ctx, "nr_it_cli_burst");
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_burst", 0);
 	struct ta_collect c;
 	struct nr_tracer *t;
 	struct nr_accept a;
@@ -1201,7 +957,7 @@ static void test_burst(void **state)
 	char pid[16];
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
-	t = ta_start(ctx, TA_ARGS("-j", "-p", pid));
+	t = ta_start(ctx, NR_ARGS("-j", "-p", pid));
 	accept_bulk(s, cl, BURST_N, 1, NR_ACCEPT_RST);
 	acc = accept_pairs(s, BURST_N, &a);
 	collect_init(&c, s, a.uid, a.comm, 2 * BURST_N);
@@ -1239,12 +995,12 @@ static void cont_cleanup(struct nr_ctx *ctx, void *arg)
  */
 static void overflow(void **state, const char *buffer, int n, bool pin)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server_cfg cfg = { .comm = "nr_it_srv_ovf",
 				     .family = AF_INET, .max_accepts = n,
 				     .pin_cpu = pin, .cpu = 0 };
 	struct nr_server *s = nr_server_start_must(ctx, &cfg);
-	struct nr_client *cl = client(ctx, "nr_it_cli_ovf");
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_ovf", 0);
 	unsigned long long lost;
 	int64_t t0 = nr_now_ms(), t1, t2;
 	struct ta_collect c;
@@ -1255,7 +1011,7 @@ static void overflow(void **state, const char *buffer, int n, bool pin)
 	int st;
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
-	t = ta_start(ctx, TA_ARGS("-j", "-p", pid, buffer));
+	t = ta_start(ctx, NR_ARGS("-j", "-p", pid, buffer));
 	nr_defer(ctx, cont_cleanup, t);
 	if (kill(t->pid, SIGSTOP) ||
 	    waitpid(t->pid, &st, WUNTRACED) != t->pid || !WIFSTOPPED(st))
@@ -1315,19 +1071,16 @@ static void test_lost_perfbuf(void **state)
 static void test_symlink(void **state)
 {
 	static const char *const none[] = { NULL };
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_link", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_link");
-	char dir[256], link[300];
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_link", 0);
 	struct nr_tracer_cfg cfg;
 	struct nr_tracer *t;
 	struct nr_accept a;
+	char link[300];
 
-	nr_tmpdir_must(ctx, dir, sizeof(dir));
-	snprintf(link, sizeof(link), "%s/tcpaccept", dir);
-	if (symlink(nr_netrace_path(), link))
-		fail_msg("symlink %s: %s", link, strerror(errno));
-	ta_cfg(&cfg, TA_ARGS("-j"));
+	nr_applet_link_must(ctx, "tcpaccept", link, sizeof(link));
+	ta_cfg(&cfg, NR_ARGS("-j"));
 	cfg.exe = link;
 	cfg.applet = NULL;	/* argv[0] "…/tcpaccept" picks the applet */
 	t = nr_tracer_start_must(ctx, &cfg);
@@ -1341,66 +1094,33 @@ static void test_symlink(void **state)
 	cfg.applet = NULL;
 	t = nr_tracer_start_must(ctx, &cfg);
 	accept_one(s, cl, 0, &a);
-	expect_row(t, none, &a, ta_wait_row_must(t, s->pid, 0));
+	expect_row(t, none, &a, nr_wait_row_must(t, s->pid, 0));
 }
 
 static void test_sigterm(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_term", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_term");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j"));
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_term", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j"));
 	struct nr_accept a;
-	char buf[64];
-	int st;
 
 	accept_one(s, cl, 0, &a);
 	ta_expect_event(t, &a, NULL, NULL);
-	st = nr_tracer_stop(t, SIGTERM, NR_STOP_TIMEOUT_MS);
-	t->stopped_by_test = true;
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
-		fail_msg("'%s' after SIGTERM: %s, want exit 0\nstderr:\n%s",
-			 t->cmdline, nr_status_str(st, buf, sizeof(buf)),
-			 nr_tracer_stderr(t));
+	nr_tracer_stop_sig_must(t, SIGTERM);
 }
 
 static void test_bad_pid(void **state)
 {
 	struct nr_tracer_cfg cfg;
 	struct nr_tracer *t;
-	char buf[64];
-	int st;
 
-	it_begin(state);
-	ta_cfg(&cfg, TA_ARGS("-p", "abc"));
-	cfg.ready_fd = -1;
-	cfg.no_env_opts = true;
-	t = nr_tracer_start_must(*state, &cfg);
-	st = nr_tracer_stop(t, 0, NR_STOP_TIMEOUT_MS);
-	t->stopped_by_test = true;
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 2)
-		fail_msg("'%s': %s, want exit 2", t->cmdline,
-			 nr_status_str(st, buf, sizeof(buf)));
-	if (t->err.nlines != 1 || !strstr(t->err.lines[0], "abc"))
+	nr_test_begin(state);
+	ta_cfg(&cfg, NR_ARGS("-p", "abc"));
+	t = nr_usage_error_must(*state, &cfg);
+	if (!strstr(t->err.lines[0], "abc"))
 		fail_msg("'%s': want one stderr line naming \"abc\", got:\n%s",
 			 t->cmdline, nr_tracer_stderr(t));
-	if (t->out.nlines)
-		fail_msg("'%s': stdout not empty: %s", t->cmdline,
-			 t->out.lines[0]);
-}
-
-/* The word after "attach strategy:" in stderr, or NULL. */
-static const char *strategy(struct nr_tracer *t, char *buf, size_t n)
-{
-	const char *key = "attach strategy:";
-
-	for (size_t i = 0; i < t->err.nlines; i++) {
-		const char *p = strstr(t->err.lines[i], key);
-
-		if (p)
-			return field(p + strlen(key), 0, buf, n);
-	}
-	return NULL;
 }
 
 /*
@@ -1409,50 +1129,33 @@ static const char *strategy(struct nr_tracer *t, char *buf, size_t n)
  */
 static void test_attach_tracepoint(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_tp", AF_INET6, "::", 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_tp");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-v",
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_tp", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j", "-v",
 						    "--attach=tracepoint"));
 	struct nr_accept a;
-	const char *st;
-	char buf[64];
 
 	accept_one(s, cl, 0, &a);
 	ta_expect_event(t, &a, NULL, NULL);
 	accept_one(s, cl, NR_ACCEPT4, &a);
 	ta_expect_event(t, &a, NULL, NULL);
 	nr_tracer_stop_must(t);
-	st = strategy(t, buf, sizeof(buf));
-	if (!st || strcmp(st, "tracepoint"))
-		fail_msg("'%s': want \"attach strategy: tracepoint\" on "
-			 "stderr, got: %s\nstderr:\n%s", t->cmdline,
-			 st ? st : "(none)", nr_tracer_stderr(t));
+	nr_expect_strategy_must(t, "tracepoint");
 }
 
 static void test_verbose_strategy(void **state)
 {
-	struct nr_ctx *ctx = it_begin(state);
+	struct nr_ctx *ctx = nr_test_begin(state);
 	struct nr_server *s = server(ctx, "nr_it_srv_verb", AF_INET, NULL, 0);
-	struct nr_client *cl = client(ctx, "nr_it_cli_verb");
-	struct nr_tracer *t = ta_start(ctx, TA_ARGS("-j", "-v"));
-	const char *forced = getenv("NETRACE_ATTACH");
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_verb", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j", "-v"));
 	struct nr_accept a;
-	const char *st;
-	char buf[64];
 
 	accept_one(s, cl, 0, &a);
 	ta_expect_event(t, &a, NULL, NULL);
 	nr_tracer_stop_must(t);
-	st = strategy(t, buf, sizeof(buf));
-	if (!st || (strcmp(st, "fentry") && strcmp(st, "kprobe") &&
-		    strcmp(st, "tracepoint")))
-		fail_msg("'%s': want \"attach strategy: fentry|kprobe|"
-			 "tracepoint\" on stderr\nstderr:\n%s", t->cmdline,
-			 nr_tracer_stderr(t));
-	if (forced && *forced && strcmp(forced, "auto") && strcmp(st, forced))
-		fail_msg("'%s': strategy %s, but --attach=%s was given",
-			 t->cmdline, st, forced);
+	nr_expect_strategy_must(t, NULL);
 }
 
 /* ---- main ---- */
@@ -1475,21 +1178,11 @@ int main(void)
 		T(test_symlink), T(test_sigterm), T(test_bad_pid),
 		T(test_attach_tracepoint), T(test_verbose_strategy),
 	};
-	bool skip_all = geteuid() != 0 && !nr_priv_required();
-	const char *exe = getenv("NETRACE");
-	const char *filter = getenv("NR_IT_FILTER");
+	bool skip_all;
 	int rc;
 
-	if (skip_all)
-		fprintf(stderr,
-			"it_tcpaccept: not root, skipping every test\n");
-	else if (!exe || access(exe, X_OK)) {
-		fprintf(stderr, "it_tcpaccept: NETRACE=%s is not an executable"
-			" netrace binary\n", exe ? exe : "(unset)");
+	if (!nr_suite_begin("it_tcpaccept", &skip_all))
 		return 1;
-	}
-	if (filter)
-		cmocka_set_test_filter(filter);
 	rc = cmocka_run_group_tests_name("tcpaccept", tests, NULL, NULL);
 	return skip_all ? NR_EXIT_SKIP : rc;
 }

@@ -381,9 +381,8 @@ static int teardown(void **state)
 /* Root, a namespace of our own with a veth pair va/vb in it. */
 static struct nr_ctx *veth_netns_must(void **state)
 {
-	struct nr_ctx *ctx = *state;
+	struct nr_ctx *ctx = nr_test_begin(state);
 
-	nr_require_root();
 	xf_netns_enter_must(ctx);
 	xf_veth_must("va", "vb");
 	return ctx;
@@ -760,14 +759,12 @@ static const char *binary_for_anyone_must(struct nr_ctx *ctx)
 	return path;
 }
 
-#define NOBODY	65534
-
 static void test_probe_unprivileged(void **state)
 {
 	struct nr_ctx *ctx = veth_netns_must(state);
 	const char *argv[] = { binary_for_anyone_must(ctx), "xdpfeatures",
 			       "--probe", "-i", "va", NULL };
-	struct xf_run_cfg nobody = { .uid = NOBODY };
+	struct xf_run_cfg nobody = { .uid = NR_NOBODY };
 	struct xf_out *o = xf_run_must(ctx, &nobody, argv);
 
 	check_exit_must(o, 1);
@@ -787,7 +784,7 @@ static void test_unprivileged(void **state)
 	const char *jargv[] = { exe, "xdpfeatures", "-j", "-i", "va,vb",
 				NULL };
 	const char *vargv[] = { exe, "xdpfeatures", "-v", "-i", "vb", NULL };
-	struct xf_run_cfg nobody = { .uid = NOBODY };
+	struct xf_run_cfg nobody = { .uid = NR_NOBODY };
 	struct xf_out *o, *t;
 	struct rows *r;
 	json_t *vb;
@@ -976,25 +973,16 @@ int main(void)
 		T(test_unknown_iface), T(test_drivers), T(test_symlink),
 		T(test_ip_netns_exec), T(test_interfaces_churn),
 	};
-	bool skip_all = geteuid() != 0 && !nr_priv_required();
-	const char *exe = getenv("NETRACE");
-	const char *filter = getenv("NR_IT_FILTER");
+	bool skip_all;
 	int rc;
 
-	if (skip_all)
-		fprintf(stderr, "it_xdpfeatures: not root, skipping every test\n");
-	else if (!exe || access(exe, X_OK)) {
-		fprintf(stderr, "it_xdpfeatures: NETRACE=%s is not an executable"
-			" netrace binary\n", exe ? exe : "(unset)");
+	if (!nr_suite_begin("it_xdpfeatures", &skip_all))
 		return 1;
-	}
 	live_kernel = xg_have_family();
 	if (!skip_all)
 		fprintf(stderr, "it_xdpfeatures: %s\n", live_kernel ?
 			"netdev family present: checking live flags" :
 			"no netdev family (kernel < 6.3): checking the table fallback");
-	if (filter)
-		cmocka_set_test_filter(filter);
 	rc = cmocka_run_group_tests_name("xdpfeatures", tests, NULL, NULL);
 	return skip_all ? NR_EXIT_SKIP : rc;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Loopback listeners and closed ports.  Only 127.0.0.1 and ::1: the
- * suite must never put traffic on a real interface.
+ * suite must never put traffic on a real interface.  Also sockaddrs
+ * from text.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -17,6 +18,26 @@
 const char *nr_loopback(int family)
 {
 	return family == AF_INET ? "127.0.0.1" : "::1";
+}
+
+socklen_t nr_sockaddr(int family, const char *addr, int port,
+		      struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = family;
+	if (family == AF_INET) {
+		a4->sin_port = htons(port);
+		if (addr && inet_pton(AF_INET, addr, &a4->sin_addr) != 1)
+			return 0;
+		return sizeof(*a4);
+	}
+	a6->sin6_port = htons(port);
+	if (addr && inet_pton(AF_INET6, addr, &a6->sin6_addr) != 1)
+		return 0;
+	return sizeof(*a6);
 }
 
 /* A TCP socket bound to loopback port 0; returns fd, port in *port. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Fixtures on the machine's file systems: a child cgroup v2, temp dirs,
- * a private bpffs and maps pinned on it.  Each undoes itself at teardown,
- * so a failed test leaves no cgroup, mount or pin behind.
+ * Fixtures on the machine's file systems: a child cgroup v2, temp dirs
+ * (and applet links in them), a private bpffs and maps pinned on it.
+ * Each undoes itself at teardown, so a failed test leaves no cgroup,
+ * mount or pin behind.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -182,4 +183,43 @@ uint64_t nr_inode_must(const char *path)
 	if (stat(path, &st))
 		fail_msg("stat %s: %s", path, strerror(errno));
 	return st.st_ino;
+}
+
+void nr_pin_filter_map_must(struct nr_ctx *ctx, const char *name,
+			    uint64_t key, unsigned int value_size, char *buf,
+			    size_t n)
+{
+	uint64_t v64 = 1;
+	uint32_t v32 = 1;
+	char fs[4096];
+
+	if (value_size != sizeof(v32) && value_size != sizeof(v64))
+		fail_msg("filter map %s: values of %u bytes", name, value_size);
+	nr_bpffs_must(ctx, fs, sizeof(fs));
+	snprintf(buf, n, "%s/%s", fs, name);
+	nr_pin_hash_map_must(ctx, buf, sizeof(key), &key, value_size,
+			     value_size == sizeof(v32) ? (void *)&v32 : &v64);
+}
+
+uint64_t nr_new_mntns_must(pid_t pid, const char *who)
+{
+	char ns[64];
+	uint64_t ino;
+
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)pid);
+	ino = nr_inode_must(ns);
+	if (ino == nr_inode_must("/proc/self/ns/mnt"))
+		fail_msg("unshare(CLONE_NEWNS) left the %s in our mntns", who);
+	return ino;
+}
+
+void nr_applet_link_must(struct nr_ctx *ctx, const char *applet, char *buf,
+			 size_t n)
+{
+	char dir[256];
+
+	nr_tmpdir_must(ctx, dir, sizeof(dir));
+	snprintf(buf, n, "%s/%s", dir, applet);
+	if (symlink(nr_netrace_path(), buf))
+		fail_msg("symlink %s: %s", buf, strerror(errno));
 }
