@@ -855,9 +855,9 @@ static void test_burst(void **state)
 			 BURST_N);
 	qsort(want, BURST_N, sizeof(int), cmp_int);
 	qsort(got, BURST_N, sizeof(int), cmp_int);
+	/* Loopback may reuse a port within the burst (tcp_tw_reuse): the
+	 * two multisets of ports must be equal. */
 	for (int i = 0; i < BURST_N; i++) {
-		if (i && want[i] == want[i - 1])
-			fail_msg("ground truth: lport %d used twice", want[i]);
 		if (got[i] != want[i])
 			fail_msg("'%s': event lports differ from the client's "
 				 "(sorted, index %d: got %d, want %d)",
