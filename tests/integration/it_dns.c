@@ -830,10 +830,10 @@ static double row_note(struct nr_tracer *t, const char *row,
  * is due (both tracers stamp the same packet and the same event, but
  * each converts the packet's wall-clock stamp to the events' clock on
  * its own: under qemu's TCG, whose clock ticks coarsely, they agree only
- * to AGE_SLACK_MS).  Returns the JSON age (-1: null), and the
+ * to TRACERS_SLACK_MS).  Returns the JSON age (-1: null), and the
  * note's in *text_ms (-1: no note) if asked.
  */
-#define AGE_SLACK_MS	10
+#define TRACERS_SLACK_MS	10
 
 static double expect_query(struct pair *p, const struct dq_result *r,
 			   const char *query, bool answered, double *text_ms)
@@ -850,7 +850,7 @@ static double expect_query(struct pair *p, const struct dq_result *r,
 		fail_msg("'%s': no delay note, but the JSON tracer says the "
 			 "answer was %.3f ms old", p->text->cmdline, age);
 	if (answered && note >= 0 && (note <= NOTE_MS || age < NOTE_MS - 1 ||
-				      fabs(note - age) > AGE_SLACK_MS))
+				      fabs(note - age) > TRACERS_SLACK_MS))
 		fail_msg("'%s': delay note %.3f ms; the JSON tracer says %.3f "
 			 "ms: want both over %d and the same", p->text->cmdline,
 			 note, age, NOTE_MS);
