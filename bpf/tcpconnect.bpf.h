@@ -29,10 +29,16 @@ static __always_inline void tc_report(void *ctx, struct nr_event *e)
 		};
 		__u64 one = 1, *n = bpf_map_lookup_elem(&tc_counts, &k);
 
+		if (n) {
+			__sync_fetch_and_add(n, 1);
+			return;
+		}
+		/* Another CPU may have inserted the key since the lookup. */
+		if (!bpf_map_update_elem(&tc_counts, &k, &one, BPF_NOEXIST))
+			return;
+		n = bpf_map_lookup_elem(&tc_counts, &k);
 		if (n)
 			__sync_fetch_and_add(n, 1);
-		else
-			bpf_map_update_elem(&tc_counts, &k, &one, BPF_NOEXIST);
 		return;
 	}
 	emit(ctx, e);
