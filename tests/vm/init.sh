@@ -137,6 +137,21 @@ else
 	result FAIL vm.btf "no /sys/kernel/btf/vmlinux"
 fi
 
+# xdpfeatures on the real virtio_net device: live flags from the netdev
+# family since 6.3 (6.12 here), the documentation's table before (6.1).
+xdp_row=$(/opt/netrace/netrace xdpfeatures -j -i "${drv:-none}" 2>&1)
+case "$(uname -r)" in
+6.1.*)	xdp_want='"source":"table"' xdp_live='"basic_table":"yes"' ;;
+*)	xdp_want='"source":"kernel"' xdp_live='"basic":true' ;;
+esac
+if echo "$xdp_row" | grep -q '"driver":"virtio_net"' &&
+   echo "$xdp_row" | grep -qF "$xdp_want" &&
+   echo "$xdp_row" | grep -qF "$xdp_live"; then
+	result PASS vm.xdp_virtio
+else
+	result FAIL vm.xdp_virtio "want virtio_net, $xdp_want: $xdp_row"
+fi
+
 for mode in $NRVM_MODES; do
 	for check in $NRVM_CHECKS; do
 		t0=$(date +%s)

@@ -483,7 +483,7 @@ vm_timeout=${vm_timeout:-$(( 90 + ${#vm_checks[@]} * suite_timeout ))}
 expected_names()	# expected_names MODE: every check name a VM must report
 {
 	local mode=$1 c
-	echo vm.modules vm.virtio_net vm.veth vm.btf
+	echo vm.modules vm.virtio_net vm.veth vm.btf vm.xdp_virtio
 	for c in "${vm_checks[@]}"; do
 		case "$c" in
 		smoke)	echo "smoke.tcpconnect.$mode" "smoke.tcpaccept.$mode" ;;
