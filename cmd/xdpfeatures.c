@@ -58,7 +58,7 @@ static int resolve_ifaces(struct xf *x)
 	for (i = 0; i < o->nifaces; i++) {
 		idx = if_nametoindex(o->ifaces[i]);
 		if (!idx) {
-			nr_err("no interface '%s' in this network namespace",
+			nr_usage_err("no interface '%s' in this network namespace",
 			       o->ifaces[i]);
 			return 2;
 		}
