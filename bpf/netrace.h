@@ -44,7 +44,7 @@ struct nr_count_key {
 	__u32 pad;
 };
 
-/* Indexes into the per-CPU "stats" array. */
+/* Indexes into the per-CPU "nr_stats" array. */
 enum nr_stat {
 	NR_STAT_LOST,		/* events the buffer had no room for */
 	NR_STAT_MAX,

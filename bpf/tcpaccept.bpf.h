@@ -75,13 +75,16 @@ static __always_inline int ta_tp_exit(struct nr_sys_exit_ctx *ctx)
 	struct task_struct *t = (void *)bpf_get_current_task();
 	long fd = ctx->ret;
 	struct file **fds, *f;
+	struct fdtable *fdt;
 	struct socket *sock;
 
 	if (fd < 0 || task_filtered())
 		return 0;
-	if (fd >= BPF_CORE_READ(t, files, fdt, max_fds))
+	/* Each pointer hop is a helper call: walk to the table once. */
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
 		return 0;
-	fds = BPF_CORE_READ(t, files, fdt, fd);
+	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return 0;
 	sock = BPF_CORE_READ(f, private_data);

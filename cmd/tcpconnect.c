@@ -50,12 +50,21 @@ static const struct column count_columns[K__N] = {
 	[K_CONNECTS] = { "CONNECTS", "connects", COL_INT, 10 },
 };
 
-static int tc_configure(struct netrace_bpf *skel, void *ctx)
+static int tc_configure(struct netrace_bpf *skel, void *ctx, enum nr_attach a)
 {
 	struct tc_ctx *c = ctx;
 
 	if (c->dns_on)
 		bpf_program__set_autoload(skel->progs.tc_dns, true);
+	/* Maps of the other strategies; the counts only in count mode. */
+	if (a != NR_ATTACH_KPROBE)
+		bpf_map__set_autocreate(skel->maps.tc_kp_sk, false);
+	if (a != NR_ATTACH_TRACEPOINT) {
+		bpf_map__set_autocreate(skel->maps.tc_pending, false);
+		bpf_map__set_autocreate(skel->maps.tc_tid_sk, false);
+	}
+	if (!c->out.o->count)
+		bpf_map__set_max_entries(skel->maps.tc_counts, 1);
 	return 0;
 }
 

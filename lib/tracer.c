@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +22,11 @@
 
 #define POLL_MS		100	/* drain interval: rows show within 100 ms */
 #define PERF_PAGES	64	/* per CPU */
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+#define HEAP_TRIM_DEFAULT	(128 * 1024)	/* glibc's M_TRIM_THRESHOLD */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -235,6 +242,7 @@ static void set_filters(struct run *r)
 static void select_programs(struct run *r, enum nr_attach a)
 {
 	struct bpf_program *p;
+	struct bpf_map *m;
 	size_t plen = strlen(r->t->prefix);
 
 	bpf_object__for_each_program(p, r->skel->obj) {
@@ -242,11 +250,61 @@ static void select_programs(struct run *r, enum nr_attach a)
 
 		bpf_program__set_autoload(p, mine && strategy_of(p) == (int)a);
 	}
+	/*
+	 * Other applets' maps: none of our programs refers to them, and
+	 * creating a preallocated hash costs a millisecond or two.
+	 */
+	bpf_object__for_each_map(m, r->skel->obj) {
+		const char *name = bpf_map__name(m);
+
+		if (!bpf_map__is_internal(m) && strncmp(name, "nr_", 3) &&
+		    strncmp(name, r->t->prefix, plen))
+			bpf_map__set_autocreate(m, false);
+	}
+}
+
+/*
+ * libbpf reads the kernel's BTF (5.5 MB on the development machine) into
+ * a fresh buffer and copies it into another: thousands of page faults,
+ * which in a VM cost more than the rest of the start-up together (45 of
+ * 70 ms there).  So grow the heap once, populated by a single madvise(),
+ * let both buffers come from it, and give it back after the load.
+ * Kernels before 5.14 lack MADV_POPULATE_WRITE: no harm, no gain.
+ */
+#define HEAP_SLACK	(16 << 10)
+
+static void heap_prepare(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct stat st;
+	uintptr_t lo, hi;
+	size_t size;
+	char *p;
+
+	if (stat("/sys/kernel/btf/vmlinux", &st) || st.st_size <= 0)
+		return;
+	size = 2 * (size_t)st.st_size + HEAP_SLACK;
+	/* Blocks this large from the heap (not mmap), kept when freed. */
+	mallopt(M_MMAP_THRESHOLD, size + page);
+	mallopt(M_TRIM_THRESHOLD, 2 * size);
+	p = malloc(size);
+	if (!p)
+		return;
+	lo = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	hi = ((uintptr_t)p + size) & ~(uintptr_t)(page - 1);
+	madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+	free(p);
+}
+
+static void heap_release(void)
+{
+	mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_DEFAULT);
+	malloc_trim(0);
 }
 
 static int setup_buffer_map(struct run *r)
 {
-	struct bpf_map *m = r->skel->maps.events;
+	struct bpf_map *m = r->skel->maps.nr_events;
 
 	if (r->ringbuf)
 		return 0;
@@ -272,14 +330,16 @@ static int try_strategy(struct run *r, enum nr_attach a)
 	if (setup_buffer_map(r))
 		return -EINVAL;
 	if (r->cgroup_fd >= 0 &&
-	    bpf_map__reuse_fd(r->skel->maps.cgroup_map, r->cgroup_fd))
+	    bpf_map__reuse_fd(r->skel->maps.nr_cgroup_map, r->cgroup_fd))
 		return -EINVAL;
 	if (r->mntns_fd >= 0 &&
-	    bpf_map__reuse_fd(r->skel->maps.mntns_map, r->mntns_fd))
+	    bpf_map__reuse_fd(r->skel->maps.nr_mntns_map, r->mntns_fd))
 		return -EINVAL;
-	if (r->t->configure && (err = r->t->configure(r->skel, r->ctx)))
+	if (r->t->configure && (err = r->t->configure(r->skel, r->ctx, a)))
 		return err;
+	heap_prepare();
 	err = netrace_bpf__load(r->skel);
+	heap_release();
 	if (err)
 		return err;
 	return netrace_bpf__attach(r->skel);
@@ -350,7 +410,7 @@ static void on_perf_event(void *ctx, int cpu __attribute__((unused)),
 
 static int open_buffer(struct run *r)
 {
-	int fd = bpf_map__fd(r->skel->maps.events);
+	int fd = bpf_map__fd(r->skel->maps.nr_events);
 
 	if (r->ringbuf)
 		r->rb = ring_buffer__new(fd, on_ring_event, r, NULL);
@@ -418,7 +478,7 @@ static __u64 lost_events(struct run *r)
 	if (ncpu <= 0)
 		return sum;
 	v = calloc(ncpu, sizeof(*v));
-	if (v && !bpf_map__lookup_elem(r->skel->maps.stats, &key, sizeof(key),
+	if (v && !bpf_map__lookup_elem(r->skel->maps.nr_stats, &key, sizeof(key),
 				       v, ncpu * sizeof(*v), 0))
 		for (i = 0; i < ncpu; i++)
 			sum += v[i];

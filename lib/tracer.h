@@ -22,8 +22,11 @@ struct tracer {
 	/* Options parsed, nothing loaded yet: prepare the output.  Nonzero
 	 * is the exit status (2 after a usage error it printed). */
 	int (*setup)(void *ctx, const struct nr_opts *o);
-	/* Between open and load: applet settings in skel->rodata. */
-	int (*configure)(struct netrace_bpf *skel, void *ctx);
+	/*
+	 * Between open and load, for strategy a: applet settings in
+	 * skel->rodata, maps a's programs do not use left uncreated.
+	 */
+	int (*configure)(struct netrace_bpf *skel, void *ctx, enum nr_attach a);
 	/* Attached: banner and header.  0, -1 on a write error (a quiet
 	 * stop), or the exit status after an error it printed. */
 	int (*ready)(struct netrace_bpf *skel, void *ctx);

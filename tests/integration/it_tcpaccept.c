@@ -36,7 +36,7 @@
 #define BANNER		"Tracing accept ... Hit Ctrl-C to end"
 #define BURST_N		2000
 /*
- * Overflow: a ring buffer of 4 MiB holds 47,662 records of 88 bytes; a
+ * Overflow: a ring buffer of 2 MiB holds 23,831 records of 88 bytes; a
  * perf buffer 64 pages per CPU, 2,978 records (the server is pinned to
  * one CPU so that they all go to the same one).
  */
