@@ -5,6 +5,7 @@
  * mattered at hundreds of thousands of rows a second.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,27 +180,59 @@ static bool unsafe(const unsigned char *s, size_t len)
 }
 
 /*
+ * Length of the run of printable ASCII at s (at most n bytes): bytes
+ * that go out as they are.  Copying a run with one put() rather than a
+ * put() and a utf8_len() per byte is what keeps strings cheap.
+ */
+static size_t ascii_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f)
+		i++;
+	return i;
+}
+
+/* The same for a JSON string, where '"' and '\\' need escaping too. */
+static size_t json_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+	       s[i] != '\\')
+		i++;
+	return i;
+}
+
+/*
  * Append at most max bytes of s (0: no limit) made safe for a terminal,
  * never half a character.  Returns the bytes appended.
  */
 static size_t put_sanitized(struct buf *b, const char *str, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t rest = strlen(str), used = 0, len, out;
+	size_t rest = strlen(str), room = max ? max : SIZE_MAX, used = 0;
+	size_t len, out;
 
-	while (rest) {
-		len = utf8_len(s, rest);
-		out = unsafe(s, len) ? 1 : len;
-		if (max && used + out > max)
-			break;
-		if (unsafe(s, len))
-			put(b, "?", 1);
-		else
+	while (rest && !b->full) {
+		len = ascii_run(s, rest);
+		if (len) {
+			out = len = len < room - used ? len : room - used;
+			if (!len)
+				break;
 			put(b, (const char *)s, len);
-		if (b->full)
-			break;
+		} else {
+			len = utf8_len(s, rest);
+			out = unsafe(s, len) ? 1 : len;
+			if (out > room - used)
+				break;
+			if (unsafe(s, len))
+				put(b, "?", 1);
+			else
+				put(b, (const char *)s, len);
+			len = len ? len : 1;
+		}
 		used += out;
-		len = len ? len : 1;
 		s += len;
 		rest -= len;
 	}
@@ -217,34 +250,47 @@ char *fmt_sanitize(char *dst, size_t n, const char *src)
 	return dst;
 }
 
-static void put_json_str(struct buf *b, const char *s)
+/* Escape the character at p (not part of a run); returns its length. */
+static size_t put_json_char(struct buf *b, const unsigned char *p,
+			    size_t rest)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t len = utf8_len(p, rest);
+	char esc[7] = "\\u00";
+
+	if (len == 1 && *p == '"') {
+		put(b, "\\\"", 2);
+	} else if (len == 1 && *p == '\\') {
+		put(b, "\\\\", 2);
+	} else if (len == 1 && *p == '\n') {
+		put(b, "\\n", 2);
+	} else if (len == 1 && *p == '\t') {
+		put(b, "\\t", 2);
+	} else if (len == 1 && *p == '\r') {
+		put(b, "\\r", 2);
+	} else if (!len || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
+		esc[4] = hex[*p >> 4];
+		esc[5] = hex[*p & 0xf];
+		put(b, esc, 6);
+		len = 1;
+	} else {
+		put(b, (const char *)p, len);
+	}
+	return len;
+}
+
+static void put_json_str(struct buf *b, const char *s)
+{
 	const unsigned char *p = (const unsigned char *)s;
 	size_t rest = strlen(s), len;
-	char esc[7] = "\\u00";
 
 	put(b, "\"", 1);
 	while (rest) {
-		len = utf8_len(p, rest);
-		if (len == 1 && *p == '"') {
-			put(b, "\\\"", 2);
-		} else if (len == 1 && *p == '\\') {
-			put(b, "\\\\", 2);
-		} else if (len == 1 && *p == '\n') {
-			put(b, "\\n", 2);
-		} else if (len == 1 && *p == '\t') {
-			put(b, "\\t", 2);
-		} else if (len == 1 && *p == '\r') {
-			put(b, "\\r", 2);
-		} else if (!len || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 0xf];
-			put(b, esc, 6);
-			len = 1;
-		} else {
+		len = json_run(p, rest);
+		if (len)
 			put(b, (const char *)p, len);
-		}
+		else
+			len = put_json_char(b, p, rest);
 		p += len;
 		rest -= len;
 	}

@@ -1160,6 +1160,118 @@ static void test_sanitize_truncation_prefix(UNUSED void **state)
 	}
 }
 
+/*
+ * Reference per-character versions of the sanitiser and the JSON
+ * escaper, for random strings below: lib/format.c copies runs of plain
+ * ASCII at once, which must not change a byte of the output.
+ */
+static size_t ref_char(const unsigned char *s, size_t n)
+{
+	size_t k;
+
+	for (k = 1; k <= 4 && k <= n; k++)
+		if (valid_utf8((const char *)s, k))
+			return k;
+	return 0;
+}
+
+static bool ref_unsafe(const unsigned char *s, size_t len)
+{
+	return !len || (len == 1 && (*s < 0x20 || *s == 0x7f)) ||
+	       (len == 2 && s[0] == 0xc2 && s[1] < 0xa0);
+}
+
+static void ref_sanitize(char *dst, size_t n, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t rest = strlen(str), used = 0, len, out;
+
+	while (rest) {
+		len = ref_char(s, rest);
+		out = ref_unsafe(s, len) ? 1 : len;
+		if (used + out > n - 1)
+			break;
+		if (ref_unsafe(s, len))
+			dst[used] = '?';
+		else
+			memcpy(dst + used, s, len);
+		used += out;
+		len = len ? len : 1;
+		s += len;
+		rest -= len;
+	}
+	dst[used] = '\0';
+}
+
+static void ref_json(char *dst, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t rest = strlen(str), len;
+
+	*dst++ = '"';
+	while (rest) {
+		len = ref_char(s, rest);
+		if (len == 1 && (*s == '"' || *s == '\\'))
+			dst += sprintf(dst, "\\%c", *s);
+		else if (len == 1 && (*s == '\n' || *s == '\t' || *s == '\r'))
+			dst += sprintf(dst, "\\%c", *s == '\n' ? 'n' :
+					    *s == '\t' ? 't' : 'r');
+		else if (!len || (len == 1 && (*s < 0x20 || *s == 0x7f)))
+			dst += sprintf(dst, "\\u%04x", *s), len = 1;
+		else
+			dst = memcpy(dst, s, len), dst += len;
+		s += len;
+		rest -= len;
+	}
+	strcpy(dst, "\"");
+}
+
+/* A random mix of ASCII runs, escapes, UTF-8 and broken UTF-8. */
+static void random_string(char *s, size_t max, unsigned int *seed)
+{
+	static const char *const bits[] = {
+		"abc", "x", "hello world", "\"", "\\", "\n", "\t", "\x01",
+		"\x7f", "\x1b[", "\xc3\xa9", "\xe2\x82\xac",
+		"\xf0\x9f\x98\x80", "\xc2\x9b", "\xc2\xa0", "\xff", "\xc3",
+		"\xe2\x82", "\x80", "\xed\xa0\x80", "~ }", " ",
+	};
+	size_t len = 0, k;
+	unsigned int i, n = rand_r(seed) % 12;
+
+	for (i = 0; i < n; i++) {
+		const char *b = bits[rand_r(seed) % ARRAY_SIZE(bits)];
+
+		k = strlen(b);
+		if (len + k >= max)
+			break;
+		memcpy(s + len, b, k);
+		len += k;
+	}
+	s[len] = '\0';
+}
+
+static void test_strings_random(UNUSED void **state)
+{
+	char s[128], got[1024], want[1024];
+	unsigned int seed = 1, i;
+	size_t n, pos;
+
+	for (i = 0; i < 20000; i++) {
+		random_string(s, sizeof(s), &seed);
+		for (n = 1; n <= strlen(s) + 2; n++) {
+			fmt_sanitize(got, n, s);
+			ref_sanitize(want, n, s);
+			if (strcmp(got, want))
+				fail_msg("fmt_sanitize(n=%zu) of \"%s\": \"%s\", "
+					 "want \"%s\"", n, s, got, want);
+		}
+		pos = 0;
+		assert_int_equal(fmt_json_str(got, sizeof(got), &pos, s), 0);
+		ref_json(want, s);
+		assert_string_equal(got, want);
+	}
+}
+
 /* ---- text string precision -------------------------------------------- */
 
 static const struct column comm_noprec_col[] = {
@@ -1444,6 +1556,7 @@ int main(void)
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_sanitize_truncation_safe),
 		cmocka_unit_test(test_sanitize_truncation_prefix),
+		cmocka_unit_test(test_strings_random),
 		cmocka_unit_test(test_text_precision_ascii),
 		cmocka_unit_test(test_text_precision_utf8),
 		cmocka_unit_test(test_json_str_sizes),
