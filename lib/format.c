@@ -5,10 +5,12 @@
  * mattered at hundreds of thousands of rows a second.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "format.h"
 
@@ -313,9 +315,48 @@ int fmt_json_str(char *out, size_t n, size_t *pos, const char *s)
 	return 0;
 }
 
+/* Decimal v (0..255) at p, no leading zeros; returns the end. */
+static char *put_octet(char *p, unsigned int v)
+{
+	if (v >= 100)
+		*p++ = '0' + v / 100;
+	if (v >= 10)
+		*p++ = '0' + v / 10 % 10;
+	*p++ = '0' + v % 10;
+	return p;
+}
+
+/*
+ * inet_ntop(AF_INET) by hand: glibc's formats IPv4 through
+ * sprintf("%u.%u.%u.%u"), which cost a third of an event row (fmtbench
+ * json_from_event: 420 ns a row with it, 290 without).  Same text, same
+ * NULL and ENOSPC when n is too small.  IPv6, with its "::" and embedded
+ * IPv4 rules, stays glibc's.
+ */
+static char *ntop4(const unsigned char *a, char *buf, size_t n)
+{
+	char tmp[INET_ADDRSTRLEN], *p = tmp;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = put_octet(p, a[i]);
+	}
+	*p = '\0';
+	if ((size_t)(p - tmp) >= n) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	return memcpy(buf, tmp, p - tmp + 1);
+}
+
 const char *fmt_addr(char *buf, size_t n, int family, const void *addr)
 {
-	if (!inet_ntop(family, addr, buf, n))
+	const char *s = family == AF_INET ? ntop4(addr, buf, n) :
+			inet_ntop(family, addr, buf, n);
+
+	if (!s)
 		snprintf(buf, n, "?");
 	return buf;
 }

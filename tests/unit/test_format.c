@@ -1450,6 +1450,51 @@ static void test_addr(UNUSED void **state)
 	assert_string_equal(fmt_addr(got, sizeof(got), 12345, a), "?");
 }
 
+/* fmt_addr() of IPv4 a as inet_ntop() prints it, with a buffer of n. */
+static void expect_addr4(uint32_t a, size_t n)
+{
+	char got[INET_ADDRSTRLEN + 8], want[INET_ADDRSTRLEN + 8];
+	struct in_addr in = { .s_addr = htonl(a) };
+
+	memset(got, 'X', sizeof(got));
+	if (!inet_ntop(AF_INET, &in, want, n))
+		snprintf(want, n, "?");
+	assert_ptr_equal(fmt_addr(got, n, AF_INET, &in), got);
+	if (n && strcmp(got, want))
+		fail_msg("fmt_addr(%08x, n=%zu) = \"%s\", inet_ntop \"%s\"",
+			 a, n, got, want);
+	assert_int_equal(got[n], 'X');
+}
+
+/*
+ * IPv4 is formatted by hand (lib/format.c says why): the same bytes as
+ * inet_ntop() for edge values, every octet value in every place, random
+ * addresses, and every buffer size up to one past the longest.
+ */
+static void test_addr4(UNUSED void **state)
+{
+	static const uint32_t edges[] = {
+		0x00000000, 0xffffffff, 0x0a000001, 0xc0a864c8, 0x7f000001,
+		0x01020304, 0x090a6364, 0x0a636465, 0xfe090063, 0x00ff00ff,
+	};
+	unsigned int seed = 42, i, v, shift;
+	size_t n;
+
+	for (i = 0; i < ARRAY_SIZE(edges); i++)
+		for (n = 0; n <= INET_ADDRSTRLEN + 1; n++)
+			expect_addr4(edges[i], n);
+	for (shift = 0; shift < 32; shift += 8)
+		for (v = 0; v < 256; v++) {
+			expect_addr4(v << shift, INET_ADDRSTRLEN);
+			expect_addr4(v * 0x01010101U, INET_ADDRSTRLEN);
+			expect_addr4((0x7f7f7f7fU & ~(0xffU << shift)) |
+				     v << shift, INET_ADDRSTRLEN);
+		}
+	for (i = 0; i < 1000000; i++)
+		expect_addr4((uint32_t)rand_r(&seed) << 16 ^ rand_r(&seed),
+			     INET_ADDRSTRLEN);
+}
+
 /* ---- write errors ----------------------------------------------------- */
 
 static void test_write_error(UNUSED void **state)
@@ -1561,6 +1606,7 @@ int main(void)
 		cmocka_unit_test(test_text_precision_utf8),
 		cmocka_unit_test(test_json_str_sizes),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_addr4),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_text_mask),
 	};
