@@ -41,6 +41,8 @@ union cell {
 };
 
 #define FMT_MAX_COLS	32
+/* Room for the escaped keys of a column set; real ones need ~100 bytes. */
+#define FMT_KEYS_SIZE	512
 
 struct fmt {
 	FILE *out;
@@ -50,6 +52,15 @@ struct fmt {
 	uint32_t text_mask;	/* bit i: column i shown in text rows/header */
 	uint32_t json_mask;	/* bit i: column i present in JSON objects */
 	const char *row_suffix;	/* text only, appended to rows (not header) */
+	/*
+	 * ",\"key\":" of column i, JSON-escaped once by fmt_init() rather
+	 * than on every row: keys[key_off[i]] up to keys[key_off[i + 1]].
+	 * Offsets, not pointers, so that a struct fmt may be copied.  Only
+	 * the first nkeys columns fitted; any others are escaped per row.
+	 */
+	char keys[FMT_KEYS_SIZE];
+	uint16_t key_off[FMT_MAX_COLS + 1];
+	unsigned int nkeys;
 };
 
 void fmt_init(struct fmt *f, FILE *out, bool json, const struct column *cols,

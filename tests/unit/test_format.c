@@ -1053,6 +1053,95 @@ static void test_text_long_value(UNUSED void **state)
 	free(got);
 }
 
+/*
+ * The JSON line of integer cells v[i] == i built key by key with
+ * fmt_json_str(), independently of the keys fmt_init() escaped once.
+ */
+static void json_int_line(const struct fmt *f, char *want, size_t n)
+{
+	size_t pos = 0;
+	unsigned int i;
+	bool first = true;
+
+	pos += snprintf(want + pos, n - pos, "{");
+	for (i = 0; i < f->ncols; i++) {
+		if (!(f->json_mask & BIT(i)))
+			continue;
+		if (!first)
+			pos += snprintf(want + pos, n - pos, ",");
+		assert_int_equal(fmt_json_str(want, n, &pos, f->cols[i].key), 0);
+		pos += snprintf(want + pos, n - pos, ":%u", i);
+		first = false;
+	}
+	snprintf(want + pos, n - pos, "}\n");
+}
+
+static void expect_json_ints(const struct fmt *f)
+{
+	union cell v[FMT_MAX_COLS];
+	char want[LINE_MAX_TEST];
+	unsigned int i;
+
+	for (i = 0; i < f->ncols; i++)
+		v[i].i = i;
+	json_int_line(f, want, sizeof(want));
+	expect_render(f, v, want);
+}
+
+/* Keys that need escaping come out as fmt_json_str() escapes them. */
+static void test_json_keys_escaped(UNUSED void **state)
+{
+	static const struct column cols[] = {
+		{ "A", "a\"b", COL_INT, 0, 0, 0 },
+		{ "B", "back\\slash", COL_INT, 0, 0, 0 },
+		{ "C", "tab\there\n", COL_INT, 0, 0, 0 },
+		{ "D", "caf\xc3\xa9", COL_INT, 0, 0, 0 },
+		{ "E", "bad\xff", COL_INT, 0, 0, 0 },
+		{ "F", "", COL_INT, 0, 0, 0 },
+	};
+	struct fmt f;
+	uint32_t mask;
+
+	fmt_init(&f, NULL, true, cols, ARRAY_SIZE(cols));
+	expect_render(&f, (union cell[]){ { 0 }, { 1 }, { 2 }, { 3 }, { 4 },
+					  { 5 } },
+		      "{\"a\\\"b\":0,\"back\\\\slash\":1,\"tab\\there\\n\":2,"
+		      "\"caf\xc3\xa9\":3,\"bad\\u00ff\":4,\"\":5}\n");
+	/* Whichever column comes first has no comma before its key. */
+	for (mask = 0; mask < BIT(ARRAY_SIZE(cols)); mask++) {
+		f.json_mask = mask;
+		expect_json_ints(&f);
+	}
+}
+
+/*
+ * Keys too long for struct fmt's room are escaped per row instead: the
+ * same bytes whichever columns fitted and whichever are shown.
+ */
+static void test_json_keys_overflow(UNUSED void **state)
+{
+	static char keys[FMT_MAX_COLS][64];
+	static struct column cols[FMT_MAX_COLS];
+	static const uint32_t masks[] = {
+		~0U, 1, 0x80000000U, 0xfffffffeU, 0x0000ffffU, 0xffff0000U,
+		0x55555555U, 0xaaaaaaaaU,
+	};
+	unsigned int i, k;
+	struct fmt f;
+
+	for (i = 0; i < FMT_MAX_COLS; i++) {
+		snprintf(keys[i], sizeof(keys[i]),
+			 "a_rather_long_key_\"%02u\"_of_column_%u", i, i);
+		cols[i] = (struct column){ "X", keys[i], COL_INT, 0, 0, 0 };
+	}
+	fmt_init(&f, NULL, true, cols, FMT_MAX_COLS);
+	assert_true(f.nkeys < FMT_MAX_COLS);
+	for (k = 0; k < ARRAY_SIZE(masks); k++) {
+		f.json_mask = masks[k];
+		expect_json_ints(&f);
+	}
+}
+
 /* ---- fmt_sanitize ----------------------------------------------------- */
 
 static void test_sanitize(UNUSED void **state)
@@ -1598,6 +1687,8 @@ int main(void)
 		cmocka_unit_test(test_json_bool_nullstr),
 		cmocka_unit_test(test_json_long_value),
 		cmocka_unit_test(test_text_long_value),
+		cmocka_unit_test(test_json_keys_escaped),
+		cmocka_unit_test(test_json_keys_overflow),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_sanitize_truncation_safe),
 		cmocka_unit_test(test_sanitize_truncation_prefix),
