@@ -22,6 +22,7 @@
 
 #define POLL_MS		100	/* drain interval: rows show within 100 ms */
 #define PERF_PAGES	64	/* per CPU */
+#define STDOUT_BUF	(64 * 1024)
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23
@@ -502,6 +503,11 @@ static int run_traced(struct run *r)
 
 	if (open_buffer(r))
 		return 1;
+	/*
+	 * Rows leave in one write per drain, not one per 4 KiB: the loop
+	 * flushes after every batch, so nothing waits longer than that.
+	 */
+	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	install_signals();
 	if (r->t->ready && (ret = r->t->ready(r->skel, r->ctx)))
 		return ret < 0 ? 0 : ret;
