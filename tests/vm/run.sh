@@ -587,6 +587,17 @@ wait || true
 
 # ---- report --------------------------------------------------------------
 
+result_lines()	# result_lines TAG: every VM's TAG lines, "  [kernel] TAG ..."
+{
+	local k m
+
+	for k in "${kernels[@]}"; do
+		for m in "${modes[@]}"; do
+			sed -n "s/^$1 /  [$k] $1 /p" "$out/result-$k-$m.txt"
+		done
+	done
+}
+
 status=0
 summary=$out/summary.txt
 {
@@ -644,20 +655,11 @@ summary=$out/summary.txt
 	echo
 	if grep -qh '^RETRY ' "$out"/result-*.txt 2>/dev/null; then
 		echo "boots retried (a kernel died before /init; the second boot's result counts):"
-		for k in "${kernels[@]}"; do
-			for m in "${modes[@]}"; do
-				grep '^RETRY ' "$out/result-$k-$m.txt" | sed "s/^RETRY /  [$k] /" || true
-			done
-		done
+		result_lines RETRY
 	fi
-	fails=$(cat "$out"/result-*.txt 2>/dev/null | grep '^FAIL ' || true)
-	if [ -n "$fails" ]; then
+	if grep -qh '^FAIL ' "$out"/result-*.txt 2>/dev/null; then
 		echo "failures:"
-		for k in "${kernels[@]}"; do
-			for m in "${modes[@]}"; do
-				grep '^FAIL ' "$out/result-$k-$m.txt" | sed "s/^/  [$k] /" || true
-			done
-		done
+		result_lines FAIL
 		[ -f "$out/result-host.txt" ] && sed 's/^/  [host] /' "$out/result-host.txt"
 	fi
 	echo "total: $(( $(date +%s) - t_start ))s; console logs: $out/console-<kernel>-<strategy>.log"
