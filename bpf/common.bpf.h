@@ -16,6 +16,8 @@ const volatile bool filter_cgroup;
 const volatile bool filter_mntns;
 const volatile bool count_mode;
 const volatile bool use_ringbuf = true;
+/* Tracepoint records read by a checked layout, not CO-RE (tcpconnect). */
+const volatile bool tp_raw;
 /* Wake the reader only once this much is waiting: it drains on a timer. */
 const volatile __u64 wakeup_bytes = 256 * 1024;
 

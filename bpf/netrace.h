@@ -35,6 +35,27 @@ struct nr_event {
 	union nr_addr raddr;
 };
 
+/*
+ * The record of tracepoint sock:inet_sock_set_state as Linux 5.6 and
+ * later lay it out.  tcpconnect reads it without kernel types only after
+ * checking every field's offset and size against the tracepoint's format
+ * file (older kernels had an 8-bit protocol, and other offsets).
+ */
+struct nr_tp_sock_state {
+	__u64 common;		/* type, flags, preempt_count, pid */
+	__u64 skaddr;
+	__s32 oldstate;
+	__s32 newstate;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u16 protocol;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+};
+
 /* tcpconnect -c: counted in the kernel, per (family, saddr, daddr, dport). */
 struct nr_count_key {
 	union nr_addr saddr;

@@ -142,18 +142,11 @@ int BPF_KRETPROBE(tc_kr_v6, int ret)
  * refusals) or the socket's next state change (blocking connects,
  * TCP Fast Open), when the port is known.
  */
-struct tc_pending {
-	__u64 ts_ns;
-	__u64 pid_tgid;
-	__u32 uid;
-	char comm[NR_TASK_COMM_LEN];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);			/* struct sock * */
-	__type(value, struct tc_pending);
+	__type(value, struct nr_event);		/* task, addresses at SYN_SENT */
 } tc_pending SEC(".maps");
 
 struct {
@@ -164,80 +157,142 @@ struct {
 } tc_tid_sk SEC(".maps");
 
 /*
+ * What the programs use of the state tracepoint's record.  With tp_raw
+ * it is read as struct nr_tp_sock_state, a layout user space checked
+ * against the tracepoint's format file: no kernel types are involved,
+ * so libbpf need not read the kernel's BTF (tcpconnect without -L, -j
+ * or --mntnsmap: nothing but the local port needs the socket).  Else
+ * through CO-RE.  User space loads one of the two state programs.
+ */
+struct tc_tp_rec {
+	__u64 skaddr;
+	int oldstate;
+	int newstate;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u16 protocol;
+	const __u8 *saddr;
+	const __u8 *daddr;
+	const __u8 *saddr_v6;
+	const __u8 *daddr_v6;
+};
+
+#define TC_TP_REC(r, c) do {						\
+	(r)->skaddr = (__u64)(c)->skaddr;				\
+	(r)->oldstate = (c)->oldstate;					\
+	(r)->newstate = (c)->newstate;					\
+	(r)->sport = (c)->sport;					\
+	(r)->dport = (c)->dport;					\
+	(r)->family = (c)->family;					\
+	(r)->protocol = (c)->protocol;					\
+	(r)->saddr = (c)->saddr;					\
+	(r)->daddr = (c)->daddr;					\
+	(r)->saddr_v6 = (c)->saddr_v6;					\
+	(r)->daddr_v6 = (c)->daddr_v6;					\
+} while (0)
+
+/*
  * The state tracepoint fires after the socket left the bind hash, when
  * sk's own port is gone: take the addresses the tracepoint recorded.
  */
 static __always_inline void fill_tp(struct nr_event *e,
-				    struct trace_event_raw_inet_sock_set_state *ctx)
+				    const struct tc_tp_rec *r)
 {
-	e->family = ctx->family;
-	e->lport = ctx->sport;
-	e->rport = ctx->dport;
+	e->family = r->family;
+	e->lport = r->sport;
+	e->rport = r->dport;
 	if (e->family == AF_INET6) {
-		bpf_probe_read_kernel(&e->raddr.v6, 16, ctx->daddr_v6);
+		bpf_probe_read_kernel(&e->raddr.v6, 16, r->daddr_v6);
 		if (!is_v4_mapped(e->raddr.v6)) {
-			bpf_probe_read_kernel(&e->laddr.v6, 16, ctx->saddr_v6);
+			bpf_probe_read_kernel(&e->laddr.v6, 16, r->saddr_v6);
 			return;
 		}
 		__builtin_memset(&e->raddr, 0, sizeof(e->raddr));
 		e->family = AF_INET;
 	}
-	bpf_probe_read_kernel(&e->laddr.v4, 4, ctx->saddr);
-	bpf_probe_read_kernel(&e->raddr.v4, 4, ctx->daddr);
+	bpf_probe_read_kernel(&e->laddr.v4, 4, r->saddr);
+	bpf_probe_read_kernel(&e->raddr.v4, 4, r->daddr);
 }
 
-/* Report sk's pending attempt once: whoever deletes the entry reports. */
+/*
+ * Report sk's pending attempt once: whoever deletes the entry reports.
+ * r is the state change, or NULL at connect()'s return.
+ */
 static __always_inline void tc_tp_report(void *ctx, __u64 skp,
-		struct trace_event_raw_inet_sock_set_state *tp)
+					 const struct tc_tp_rec *r)
 {
-	struct tc_pending *p = bpf_map_lookup_elem(&tc_pending, &skp);
-	struct nr_event e = {};
+	struct nr_event *p = bpf_map_lookup_elem(&tc_pending, &skp);
+	struct nr_event e;
 
 	if (!p)
 		return;
-	e.ts_ns = p->ts_ns;
-	e.pid = p->pid_tgid >> 32;
-	e.tid = (__u32)p->pid_tgid;
-	e.uid = p->uid;
-	__builtin_memcpy(e.comm, p->comm, sizeof(e.comm));
+	e = *p;
 	if (bpf_map_delete_elem(&tc_pending, &skp))
 		return;
-	if (tp)
-		fill_tp(&e, tp);
-	else
+	if (r) {
+		fill_tp(&e, r);
+	} else if (tp_raw) {
+		/*
+		 * Still pending when connect() returns: the SYN went out
+		 * (a failure closes the socket first, as a state change).
+		 * The port is the socket's alone: this mode does not show
+		 * it, and the addresses are those of CLOSE -> SYN_SENT.
+		 */
+		tc_report(ctx, &e);
+		return;
+	} else {
 		fill_sock(&e, (struct sock *)skp, true);
+	}
 	/* No port: inet_hash_connect() failed, no SYN was sent. */
 	if (!e.lport)
 		return;
 	tc_report(ctx, &e);
 }
 
+static __always_inline void tc_tp_remember(const struct tc_tp_rec *r)
+{
+	__u64 id = bpf_get_current_pid_tgid(), skp = r->skaddr;
+	struct nr_event e = {};
+
+	if (task_filtered())
+		return;
+	fill_task(&e);
+	e.ts_ns = bpf_ktime_get_ns();
+	if (tp_raw)
+		fill_tp(&e, r);
+	bpf_map_update_elem(&tc_pending, &skp, &e, BPF_ANY);
+	bpf_map_update_elem(&tc_tid_sk, &id, &skp, BPF_ANY);
+}
+
+static __always_inline int tc_tp_state_rec(void *ctx, const struct tc_tp_rec *r)
+{
+	if (r->protocol != IPPROTO_TCP)
+		return 0;
+	if (r->oldstate == TCP_SYN_SENT)
+		tc_tp_report(ctx, r->skaddr, r);
+	else if (r->oldstate == TCP_CLOSE && r->newstate == TCP_SYN_SENT)
+		tc_tp_remember(r);
+	return 0;
+}
+
+/* Two programs: clang would merge the two ways of reading into one. */
 SEC("tracepoint/sock/inet_sock_set_state")
 int tc_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	__u64 skp = (__u64)ctx->skaddr;
+	struct tc_tp_rec r;
 
-	if (ctx->protocol != IPPROTO_TCP)
-		return 0;
-	if (ctx->oldstate == TCP_SYN_SENT) {
-		tc_tp_report(ctx, skp, ctx);
-		return 0;
-	}
-	if (ctx->oldstate == TCP_CLOSE && ctx->newstate == TCP_SYN_SENT) {
-		__u64 id = bpf_get_current_pid_tgid();
-		struct tc_pending p = {
-			.ts_ns = bpf_ktime_get_ns(),
-			.pid_tgid = id,
-			.uid = (__u32)bpf_get_current_uid_gid(),
-		};
+	TC_TP_REC(&r, ctx);
+	return tc_tp_state_rec(ctx, &r);
+}
 
-		if (task_filtered())
-			return 0;
-		bpf_get_current_comm(p.comm, sizeof(p.comm));
-		bpf_map_update_elem(&tc_pending, &skp, &p, BPF_ANY);
-		bpf_map_update_elem(&tc_tid_sk, &id, &skp, BPF_ANY);
-	}
-	return 0;
+SEC("tracepoint/sock/inet_sock_set_state")
+int tc_tp_state_raw(struct nr_tp_sock_state *ctx)
+{
+	struct tc_tp_rec r;
+
+	TC_TP_REC(&r, ctx);
+	return tc_tp_state_rec(ctx, &r);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")

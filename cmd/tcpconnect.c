@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* tcpconnect: trace active TCP connection attempts, as BCC's tcpconnect. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include "format.h"
 #include "log.h"
 #include "netrace.skel.h"
+#include "tpfmt.h"
 #include "tracer.h"
 
 enum { C_TIME, C_UID, C_PID, C_COMM, C_IP, C_SADDR, C_LPORT, C_DADDR,
@@ -37,6 +39,7 @@ static const struct column columns[C__N] = {
 struct tc_ctx {
 	struct conn_out out;	/* first: the shared code sees a conn_out */
 	bool dns_on;
+	bool tp_raw;		/* tracepoint records by their tracefs layout */
 	struct dns_capture dns;
 };
 
@@ -50,9 +53,53 @@ static const struct column count_columns[K__N] = {
 	[K_CONNECTS] = { "CONNECTS", "connects", COL_INT, 10 },
 };
 
+#define SOCK_STATE_FIELD(f) {						\
+	#f, offsetof(struct nr_tp_sock_state, f),			\
+	sizeof(((struct nr_tp_sock_state *)0)->f) }
+
+static const struct tp_field sock_state_fields[] = {
+	SOCK_STATE_FIELD(skaddr), SOCK_STATE_FIELD(oldstate),
+	SOCK_STATE_FIELD(newstate), SOCK_STATE_FIELD(sport),
+	SOCK_STATE_FIELD(dport), SOCK_STATE_FIELD(family),
+	SOCK_STATE_FIELD(protocol), SOCK_STATE_FIELD(saddr),
+	SOCK_STATE_FIELD(daddr), SOCK_STATE_FIELD(saddr_v6),
+	SOCK_STATE_FIELD(daddr_v6),
+};
+
+/*
+ * The tracepoints carry everything but the local port, which only the
+ * socket knows: without -L and -j (whose rows have it) and --mntnsmap
+ * (the task's namespaces), and when the record's layout is the one
+ * compiled in, no kernel type is needed.
+ */
+static bool tc_typeless(void *ctx, enum nr_attach a)
+{
+	struct tc_ctx *c = ctx;
+	const struct nr_opts *o = c->out.o;
+	char why[160];
+
+	c->tp_raw = false;
+	if (a != NR_ATTACH_TRACEPOINT || o->lport || o->json || o->mntnsmap)
+		return false;
+	if (!tp_layout_matches("sock/inet_sock_set_state", sock_state_fields,
+			       sizeof(sock_state_fields) /
+			       sizeof(sock_state_fields[0]), why, sizeof(why))) {
+		nr_dbg("tracepoint record layout differs (%s): reading it through kernel types",
+		       why);
+		return false;
+	}
+	c->tp_raw = true;
+	return true;
+}
+
 static int tc_configure(struct netrace_bpf *skel, void *ctx, enum nr_attach a)
 {
 	struct tc_ctx *c = ctx;
+
+	/* One of the two readers of the state tracepoint. */
+	bpf_program__set_autoload(c->tp_raw ? skel->progs.tc_tp_state :
+				  skel->progs.tc_tp_state_raw, false);
+	skel->rodata->tp_raw = c->tp_raw;
 
 	if (c->dns_on)
 		bpf_program__set_autoload(skel->progs.tc_dns, true);
@@ -273,6 +320,7 @@ static const struct tracer tcpconnect_tracer = {
 	.sources = tc_sources,
 	.setup = tc_setup,
 	.configure = tc_configure,
+	.typeless = tc_typeless,
 	.ready = tc_ready,
 	.fds = tc_fds,
 	.drain = tc_drain,

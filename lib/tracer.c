@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* memfd_create() */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <linux/capability.h>
 #include <malloc.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -91,9 +94,47 @@ int tracer_print_source(const char *const *srcs)
 	return fflush(stdout) ? 1 : 0;
 }
 
-struct netrace_bpf *tracer_skel_open(void)
+/*
+ * A BPF type file with one int in it, for libbpf's btf_custom_path: with
+ * it libbpf reads neither the kernel's BTF for CO-RE nor, for programs
+ * that attach without kernel types, for anything else.  A relocation
+ * left in a loaded program fails, and the verifier rejects the program
+ * if that code can run.  Made once, in memory.
+ */
+static const char *empty_btf_path(void)
 {
-	return netrace_bpf__open();
+	static char path[32];
+	const void *raw;
+	struct btf *btf;
+	__u32 size;
+	int fd;
+
+	if (path[0])
+		return path;
+	btf = btf__new_empty();
+	if (!btf)
+		return NULL;
+	fd = memfd_create("netrace-btf", MFD_CLOEXEC);
+	raw = btf__add_int(btf, "int", 4, BTF_INT_SIGNED) < 0 ? NULL :
+		btf__raw_data(btf, &size);
+	if (fd >= 0 && raw && write(fd, raw, size) == (ssize_t)size)
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	else if (fd >= 0)
+		close(fd);
+	btf__free(btf);
+	return path[0] ? path : NULL;
+}
+
+struct netrace_bpf *tracer_skel_open(bool typeless)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+
+	if (typeless) {
+		opts.btf_custom_path = empty_btf_path();
+		if (!opts.btf_custom_path)
+			return NULL;
+	}
+	return netrace_bpf__open_opts(&opts);
 }
 
 static int strategy_of(const struct bpf_program *p)
@@ -321,9 +362,12 @@ static int setup_buffer_map(struct run *r)
 /* Open, configure, load and attach for one strategy; 0 or -errno. */
 static int try_strategy(struct run *r, enum nr_attach a)
 {
+	bool typeless = r->t->typeless && r->t->typeless(r->ctx, a);
 	int err;
 
-	r->skel = tracer_skel_open();
+	nr_dbg("attach strategy %s: kernel types (BTF) %s",
+	       nr_attach_name(a), typeless ? "not read: none needed" : "read");
+	r->skel = tracer_skel_open(typeless);
 	if (!r->skel)
 		return -errno;
 	select_programs(r, a);
@@ -338,7 +382,8 @@ static int try_strategy(struct run *r, enum nr_attach a)
 		return -EINVAL;
 	if (r->t->configure && (err = r->t->configure(r->skel, r->ctx, a)))
 		return err;
-	heap_prepare();
+	if (!typeless)
+		heap_prepare();
 	err = netrace_bpf__load(r->skel);
 	heap_release();
 	if (err)

@@ -9,6 +9,7 @@
 #define NETRACE_TRACER_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "netrace.h"
@@ -27,6 +28,11 @@ struct tracer {
 	 * skel->rodata, maps a's programs do not use left uncreated.
 	 */
 	int (*configure)(struct netrace_bpf *skel, void *ctx, enum nr_attach a);
+	/*
+	 * Before open: can strategy a run without the kernel's types?  Then
+	 * libbpf is kept from reading them (tens of milliseconds and MiB).
+	 */
+	bool (*typeless)(void *ctx, enum nr_attach a);
 	/* Attached: banner and header.  0, -1 on a write error (a quiet
 	 * stop), or the exit status after an error it printed. */
 	int (*ready)(struct netrace_bpf *skel, void *ctx);
@@ -53,10 +59,12 @@ int tracer_main(const struct applet *a, int argc, char **argv,
 int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx);
 
 /*
- * Open the shared BPF object.  The only caller of netrace_bpf__open():
- * the skeleton embeds the object in every file that calls it.
+ * Open the shared BPF object.  The only caller of netrace_bpf__open_opts():
+ * the skeleton embeds the object in every file that calls it.  typeless:
+ * libbpf will not read the kernel's BTF, and only programs without CO-RE
+ * relocations that attach without kernel types can load.
  */
-struct netrace_bpf *tracer_skel_open(void);
+struct netrace_bpf *tracer_skel_open(bool typeless);
 
 /* 0 when the caller may load BPF, else 1 after one line on stderr. */
 int tracer_check_privileges(void);

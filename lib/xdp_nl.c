@@ -1083,7 +1083,8 @@ int xdp_probe_load(void)
 	struct bpf_map *map;
 	int fd;
 
-	skel = tracer_skel_open();
+	/* xf_pass uses no kernel type: do not let libbpf read them. */
+	skel = tracer_skel_open(true);
 	if (!skel) {
 		fd = -errno;
 		goto out;

@@ -897,6 +897,119 @@ static void test_verbose_strategy(void **state)
 	nr_expect_strategy_must(t, NULL);
 }
 
+/*
+ * Without -L, -j and --mntnsmap the tracepoint strategy reads the
+ * tracepoint record by its tracefs layout and libbpf never reads the
+ * kernel's BTF (-v says which); rows are the same.  A connect still
+ * pending when connect() returns (its SYN dropped by a listener whose
+ * accept queue is full) is reported at that return.
+ */
+static const char *tc_types_line(struct nr_tracer *t)
+{
+	const char *err = nr_tracer_stderr(t);
+	bool tp = strstr(err, "attach strategy: tracepoint");
+
+	if (strstr(err, "/sys/kernel/btf/vmlinux") && strstr(err, "not read"))
+		fail_msg("'%s': says it did not read kernel types, but libbpf did:\n%s",
+			 t->cmdline, err);
+	return tp ? "kernel types (BTF) not read: none needed" :
+		    "kernel types (BTF) read";
+}
+
+static void expect_text_row(struct nr_tracer *t, const struct nr_conn *c)
+{
+	char want[512];
+	const char *row = nr_wait_row_must(t, c->pid, 0);
+	struct tc_want w;
+
+	tc_want(c, &w);
+	nr_tc_row(want, sizeof(want), c->pid, c->comm, w.ip, w.saddr, w.daddr,
+		  c->dport);
+	nr_expect_line(t, "row", row, want);
+}
+
+/* A non-blocking connect by this process to a; its socket stays open. */
+static int pending_connect(const struct sockaddr_in *a, struct nr_conn *c)
+{
+	socklen_t len = sizeof(c->local);
+	FILE *f = fopen("/proc/thread-self/comm", "re");
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	memset(c, 0, sizeof(*c));
+	if (!f || !fgets(c->comm, sizeof(c->comm), f) || s < 0)
+		fail_msg("pending connect: %s", strerror(errno));
+	fclose(f);
+	c->comm[strcspn(c->comm, "\n")] = '\0';
+	c->pid = getpid();
+	c->family = AF_INET;
+	memcpy(&c->peer, a, sizeof(*a));
+	c->dport = ntohs(a->sin_port);
+	if (!connect(s, (const struct sockaddr *)a, sizeof(*a)) ||
+	    errno != EINPROGRESS)
+		fail_msg("connect to a full accept queue: %s, want EINPROGRESS",
+			 strerror(errno));
+	getsockname(s, (struct sockaddr *)&c->local, &len);
+	return s;
+}
+
+static void test_typeless(void **state)
+{
+	struct nr_ctx *ctx = nr_test_begin(state);
+	struct nr_listener *l4 = nr_listener_start_must(ctx, AF_INET);
+	struct nr_listener *l6 = nr_listener_start_must(ctx, AF_INET6);
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_typeless", 0);
+	struct nr_tracer *t = tc_start(ctx, NR_ARGS("-v"));
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	struct nr_conn c;
+	int64_t start;
+	int full, pending;
+
+	connect_ok(cl, l4, &c);
+	expect_text_row(t, &c);
+	connect_ok(cl, l6, &c);
+	expect_text_row(t, &c);
+
+	/*
+	 * Backlog 0 and one connection queued: the next SYN is dropped,
+	 * and that connect stays pending.  This process makes it, so that
+	 * the row can be waited for while the socket is still open (its
+	 * close would be a state change that reports it too).
+	 */
+	full = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (full < 0 || bind(full, (struct sockaddr *)&a, alen) ||
+	    listen(full, 0) ||
+	    getsockname(full, (struct sockaddr *)&a, &alen))
+		fail_msg("listener: %s", strerror(errno));
+	nr_client_connect_must(cl, AF_INET, "127.0.0.1", ntohs(a.sin_port),
+			       false, &c);
+	if (c.err)
+		fail_msg("first connect to the backlog-0 listener: %s",
+			 strerror(c.err));
+	expect_text_row(t, &c);
+	start = nr_now_ms();
+	pending = pending_connect(&a, &c);
+	expect_text_row(t, &c);
+	if (nr_now_ms() - start > ROW_LATENCY_MS)
+		fail_msg("'%s': pending connect shown %lld ms after it, want < %d",
+			 t->cmdline, (long long)(nr_now_ms() - start),
+			 ROW_LATENCY_MS);
+	close(pending);
+	close(full);
+	nr_tracer_stop_must(t);
+	if (!strstr(nr_tracer_stderr(t), tc_types_line(t)))
+		fail_msg("'%s': want \"%s\" on stderr, got:\n%s", t->cmdline,
+			 tc_types_line(t), nr_tracer_stderr(t));
+
+	/* -L needs the socket's port: kernel types again. */
+	t = tc_start(ctx, NR_ARGS("-v", "-L"));
+	nr_tracer_stop_must(t);
+	if (!strstr(nr_tracer_stderr(t), "kernel types (BTF) read"))
+		fail_msg("'%s': want \"kernel types (BTF) read\", got:\n%s",
+			 t->cmdline, nr_tracer_stderr(t));
+}
+
 /* ---- 17: bad input ---- */
 
 static void test_bad_pid(void **state)
@@ -920,7 +1033,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_ipv4_json), T(test_ipv6_json), T(test_ipv4_mapped),
-		T(test_refused), T(test_nonblocking),
+		T(test_refused), T(test_nonblocking), T(test_typeless),
 		T(test_uid_field), T(test_uid_is_real_uid),
 		T(test_thread_tgid), T(test_filter_uid_keep),
 		T(test_filter_uid_drop),
