@@ -89,13 +89,19 @@ struct tdef {
 	bool bt;		/* bpftrace script, else netrace applet */
 	const char *what;	/* applet name or script file */
 	const char *opt;	/* extra option, or NULL */
+	bool probe_by_daddr;	/* rows lack the client port (see tproc.h) */
 };
 
 static const struct tdef tdefs[] = {
-	{ "tcpconnect", "netrace tcpconnect", false, "tcpconnect", "-L" },
-	{ "tcpaccept", "netrace tcpaccept", false, "tcpaccept", NULL },
-	{ "bt-tcpconnect", "bpftrace tcpconnect.bt", true, "tcpconnect.bt", NULL },
-	{ "bt-tcpaccept", "bpftrace tcpaccept.bt", true, "tcpaccept.bt", NULL },
+	{ "tcpconnect", "netrace tcpconnect", false, "tcpconnect", "-L", false },
+	/* No -L: the tracepoint strategy reads no kernel types here. */
+	{ "tcpconnect-nol", "netrace tcpconnect (no -L)", false, "tcpconnect",
+	  NULL, true },
+	{ "tcpaccept", "netrace tcpaccept", false, "tcpaccept", NULL, false },
+	{ "bt-tcpconnect", "bpftrace tcpconnect.bt", true, "tcpconnect.bt", NULL,
+	  false },
+	{ "bt-tcpaccept", "bpftrace tcpaccept.bt", true, "tcpaccept.bt", NULL,
+	  false },
 };
 #define NTDEFS (sizeof(tdefs) / sizeof(tdefs[0]))
 
@@ -163,7 +169,7 @@ static struct cfg cfg = {
 	.netrace = NULL,
 	.bpftrace = "bpftrace",
 	.bt_dir = NRBENCH_BT_DIR,
-	.tracers = "tcpconnect,tcpaccept,bt-tcpconnect,bt-tcpaccept",
+	.tracers = "tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,bt-tcpaccept",
 	.pairs = 10,
 	.ready_runs = 10,
 	.latency_runs = 20,
@@ -308,9 +314,13 @@ static uint64_t probe(struct tproc *t, int lfd, uint16_t *port)
 		goto out;
 	*port = ntohs(me.sin_port);
 	t->seen[*port] = 0;
+	/* Nobody listens there: the refused connect is the probe. */
+	if (t->probe_by_daddr)
+		a.sin_addr.s_addr = htonl(0x7f000000 | *port);
 	t0 = now_ns();
 	if (connect(c, (struct sockaddr *)&a, sizeof(a))) {
-		t0 = 0;
+		if (!t->probe_by_daddr || errno != ECONNREFUSED)
+			t0 = 0;
 		goto out;
 	}
 	s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -460,7 +470,9 @@ static int spawn(const struct tdef *d, struct tproc *t, uint16_t storm_port,
 		}
 	}
 	argv[i] = NULL;
-	return tproc_spawn(t, argv, storm_port, probe_port, count);
+	i = tproc_spawn(t, argv, storm_port, probe_port, count);
+	t->probe_by_daddr = d->probe_by_daddr;
+	return i;
 }
 
 static void cmdline_of(const struct tdef *d, char *buf, size_t n)
@@ -1534,7 +1546,8 @@ static void usage(FILE *f)
 "  --bpftrace PATH     bpftrace binary (default: bpftrace in PATH)\n"
 "  --bt-dir DIR        where tcpconnect.bt and tcpaccept.bt are\n"
 "  --fmtbench PATH     formatter micro-benchmark to run (default: next to nrbench)\n"
-"  --tracers LIST      of tcpconnect,tcpaccept,bt-tcpconnect,bt-tcpaccept (default all)\n"
+"  --tracers LIST      of tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,\n"
+"                      bt-tcpaccept (default all)\n"
 "  --netrace-opt OPT   one more option for netrace (\"--attach tracepoint\")\n"
 "  --pairs N           untraced/traced storm pairs per tracer (default 10)\n"
 "  --conns N           connects per storm (default 60000)\n"

@@ -75,6 +75,22 @@ static int last_fields(const char *line, size_t len, int n,
 	return k;
 }
 
+/* 127.0.H.L as H * 256 + L (a probe's client port), else false. */
+static bool daddr_port(const char *s, size_t n, unsigned long *port)
+{
+	unsigned long h, l;
+	const char *dot;
+
+	if (n < 9 || memcmp(s, "127.0.", 6))
+		return false;
+	dot = memchr(s + 6, '.', n - 6);
+	if (!dot || !parse_u(s + 6, dot - s - 6, &h) ||
+	    !parse_u(dot + 1, s + n - dot - 1, &l) || h > 255 || l > 255)
+		return false;
+	*port = h << 8 | l;
+	return true;
+}
+
 static void on_line(struct tproc *t, const char *line, size_t len,
 		    uint64_t now)
 {
@@ -111,8 +127,12 @@ static void on_line(struct tproc *t, const char *line, size_t len,
 			t->count_sum += a;
 		return;
 	}
-	if (!parse_u(f[0], fl[0], &a) || !parse_u(f[2], fl[2], &c) ||
-	    a > 65535 || c > 65535)
+	if (!parse_u(f[0], fl[0], &a) || a > 65535)
+		return;
+	/* "SADDR DADDR DPORT": the probe's client port is in DADDR. */
+	if (!parse_u(f[2], fl[2], &c) && !daddr_port(f[1], fl[1], &c))
+		return;
+	if (c > 65535)
 		return;
 	t->rows++;
 	if (t->storm_port && a == t->storm_port) {

@@ -28,6 +28,11 @@ struct tproc {
 	uint16_t storm_port;		/* rows with this server port count */
 	uint16_t probe_port;		/* rows with this server port are probes */
 	bool count_mode;		/* tcpconnect -c table: RPORT CONNECTS */
+	/*
+	 * Rows without the client port (tcpconnect without -L): a probe
+	 * connects to 127.0.H.L, H.L its client port, and is named by it.
+	 */
+	bool probe_by_daddr;
 
 	_Atomic uint64_t t_header;	/* first "PID ..." line */
 	_Atomic uint64_t t_banner;	/* first "Tracing ..." line */
