@@ -443,7 +443,7 @@ static int spawn(const struct tdef *d, struct tproc *t, uint16_t storm_port,
 {
 	char script[PATH_MAX];
 	char *argv[8];
-	int i = 0;
+	int i = 0, err;
 
 	if (d->bt) {
 		snprintf(script, sizeof(script), "%s/%s", cfg.bt_dir, d->what);
@@ -470,9 +470,9 @@ static int spawn(const struct tdef *d, struct tproc *t, uint16_t storm_port,
 		}
 	}
 	argv[i] = NULL;
-	i = tproc_spawn(t, argv, storm_port, probe_port, count);
+	err = tproc_spawn(t, argv, storm_port, probe_port, count);
 	t->probe_by_daddr = d->probe_by_daddr;
-	return i;
+	return err;
 }
 
 static void cmdline_of(const struct tdef *d, char *buf, size_t n)

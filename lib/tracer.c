@@ -112,15 +112,15 @@ static const char *empty_btf_path(void)
 	if (path[0])
 		return path;
 	btf = btf__new_empty();
-	if (!btf)
-		return NULL;
+	if (!btf || btf__add_int(btf, "int", 4, BTF_INT_SIGNED) < 0 ||
+	    !(raw = btf__raw_data(btf, &size)))
+		goto out;
 	fd = memfd_create("netrace-btf", MFD_CLOEXEC);
-	raw = btf__add_int(btf, "int", 4, BTF_INT_SIGNED) < 0 ? NULL :
-		btf__raw_data(btf, &size);
-	if (fd >= 0 && raw && write(fd, raw, size) == (ssize_t)size)
+	if (fd >= 0 && write(fd, raw, size) == (ssize_t)size)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	else if (fd >= 0)
 		close(fd);
+out:
 	btf__free(btf);
 	return path[0] ? path : NULL;
 }
@@ -385,7 +385,8 @@ static int try_strategy(struct run *r, enum nr_attach a)
 	if (!typeless)
 		heap_prepare();
 	err = netrace_bpf__load(r->skel);
-	heap_release();
+	if (!typeless)
+		heap_release();
 	if (err)
 		return err;
 	return netrace_bpf__attach(r->skel);
