@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "ktypes.h"
 #include "log.h"
 #include "netrace.skel.h"
 #include "tracer.h"
@@ -26,6 +27,7 @@
 #define POLL_MS		100	/* drain interval: rows show within 100 ms */
 #define PERF_PAGES	64	/* per CPU */
 #define STDOUT_BUF	(64 * 1024)
+#define KERNEL_BTF	"/sys/kernel/btf/vmlinux"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23
@@ -125,16 +127,84 @@ out:
 	return path[0] ? path : NULL;
 }
 
+/*
+ * libbpf reads the file at btf_custom_path when it loads the object, not
+ * when it opens it: so the kernel types can be written into it after the
+ * open, once the object's own types say which it needs.
+ */
+static const char *types_file_path(void)
+{
+	static char path[32];
+	int fd;
+
+	if (path[0])
+		return path;
+	fd = memfd_create("netrace-ktypes", MFD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return path;
+}
+
 struct netrace_bpf *tracer_skel_open(bool typeless)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 
-	if (typeless) {
-		opts.btf_custom_path = empty_btf_path();
-		if (!opts.btf_custom_path)
-			return NULL;
-	}
+	opts.btf_custom_path = typeless ? empty_btf_path() : types_file_path();
+	if (!opts.btf_custom_path)
+		return NULL;
 	return netrace_bpf__open_opts(&opts);
+}
+
+static int types_file_put(const void *data, size_t size)
+{
+	int fd = atoi(types_file_path() + strlen("/proc/self/fd/"));
+	size_t done = 0;
+	ssize_t n;
+
+	if (ftruncate(fd, 0))
+		return -errno;
+	while (done < size &&
+	       (n = pwrite(fd, (const char *)data + done, size - done, done)) > 0)
+		done += n;
+	return done == size ? 0 : -EIO;
+}
+
+/*
+ * Fill the types file with the kernel types obj's programs are relocated
+ * against.  If the kernel's BTF is beyond ktypes (a newer format), all of
+ * it goes in and libbpf parses it: *whole says so.
+ */
+static int write_kernel_types(const struct bpf_object *obj, bool *whole)
+{
+	struct ktypes_raw raw;
+	struct btf *types;
+	const void *data;
+	__u32 size;
+	int err;
+
+	err = ktypes_raw_open(KERNEL_BTF, &raw);
+	if (err) {
+		nr_dbg("cannot read %s: %s", KERNEL_BTF, strerror(-err));
+		return err;
+	}
+	types = ktypes_extract(bpf_object__btf(obj), raw.data, raw.size);
+	*whole = !types;
+	if (types) {
+		data = btf__raw_data(types, &size);
+		nr_dbg("kernel types (BTF): %u taken from %s (%zu bytes, %s)",
+		       btf__type_cnt(types) - 1, KERNEL_BTF, raw.size,
+		       raw.mapped ? "mapped" : "read");
+	} else {
+		nr_dbg("kernel types (BTF): all of %s for libbpf to parse: %s",
+		       KERNEL_BTF, strerror(errno));
+		data = raw.data;
+		size = raw.size;
+	}
+	err = data ? types_file_put(data, size) : -ENOMEM;
+	btf__free(types);
+	ktypes_raw_close(&raw);
+	return err;
 }
 
 static int strategy_of(const struct bpf_program *p)
@@ -323,7 +393,7 @@ static void heap_prepare(void)
 	size_t size;
 	char *p;
 
-	if (stat("/sys/kernel/btf/vmlinux", &st) || st.st_size <= 0)
+	if (stat(KERNEL_BTF, &st) || st.st_size <= 0)
 		return;
 	size = 2 * (size_t)st.st_size + HEAP_SLACK;
 	/* Blocks this large from the heap (not mmap), kept when freed. */
@@ -363,10 +433,12 @@ static int setup_buffer_map(struct run *r)
 static int try_strategy(struct run *r, enum nr_attach a)
 {
 	bool typeless = r->t->typeless && r->t->typeless(r->ctx, a);
+	bool whole = false;
 	int err;
 
-	nr_dbg("attach strategy %s: kernel types (BTF) %s",
-	       nr_attach_name(a), typeless ? "not read: none needed" : "read");
+	if (typeless)
+		nr_dbg("attach strategy %s: kernel types (BTF) not read: none needed",
+		       nr_attach_name(a));
 	r->skel = tracer_skel_open(typeless);
 	if (!r->skel)
 		return -errno;
@@ -382,10 +454,13 @@ static int try_strategy(struct run *r, enum nr_attach a)
 		return -EINVAL;
 	if (r->t->configure && (err = r->t->configure(r->skel, r->ctx, a)))
 		return err;
-	if (!typeless)
+	if (!typeless && (err = write_kernel_types(r->skel->obj, &whole)))
+		return err;
+	/* fentry programs: libbpf reads all of it to find their targets. */
+	if (whole || a == NR_ATTACH_FENTRY)
 		heap_prepare();
 	err = netrace_bpf__load(r->skel);
-	if (!typeless)
+	if (whole || a == NR_ATTACH_FENTRY)
 		heap_release();
 	if (err)
 		return err;
@@ -587,7 +662,7 @@ int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx)
 	libbpf_set_print(libbpf_log);
 	if (tracer_check_privileges())
 		return 1;
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	if (access(KERNEL_BTF, R_OK)) {
 		nr_err("kernel BTF not found (/sys/kernel/btf/vmlinux): netrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return 1;
 	}
