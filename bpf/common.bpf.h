@@ -18,18 +18,19 @@ const volatile bool count_mode;
 const volatile bool use_ringbuf = true;
 /* Tracepoint records read by a checked layout, not CO-RE (tcpconnect). */
 const volatile bool tp_raw;
-/* Wake the reader only once this much is waiting: it drains on a timer. */
+/*
+ * Wake the reader only once this much is waiting: it drains on a timer.
+ * User space sets it to a quarter of the ring (lib/tracer.c).
+ */
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
 /*
  * A ring buffer, or a perf buffer on kernels without one (type set at
- * open).  2 MiB hold 23,831 events: past the wakeup mark, over half a
- * second of a 37,000 connections/s storm while the reader catches up.
- * The reader maps it twice, so it is 4 MiB of the tracer's memory.
+ * open).  User space sizes the ring by the number of CPUs.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 2 * 1024 * 1024);
+	__uint(max_entries, 1024 * 1024);
 } nr_events SEC(".maps");
 
 struct {

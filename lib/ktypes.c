@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -191,10 +192,12 @@ static int check_header(struct kbtf *k, const void *data, size_t size)
 		return -EPROTO;
 	types_end = (__u64)h->hdr_len + h->type_off + h->type_len;
 	strs_end = (__u64)h->hdr_len + h->str_off + h->str_len;
-	if (types_end > size || strs_end > size || !h->str_len ||
-	    h->type_off % 4)
+	if (types_end > size || strs_end > size || !h->str_len)
 		return -EPROTO;
 	k->types = (const char *)data + h->hdr_len + h->type_off;
+	/* Records are read in place: they must be aligned as the kernel's. */
+	if ((uintptr_t)k->types % 4)
+		return -EPROTO;
 	k->types_len = h->type_len;
 	k->strs = (const char *)data + h->hdr_len + h->str_off;
 	k->strs_len = h->str_len;
@@ -473,7 +476,8 @@ struct btf *ktypes_extract(const struct btf *local, const void *data,
 	ctx_free(&c);
 	if (err) {
 		btf__free(c.out);
-		errno = -err;
+		/* libbpf's writer refusing a type: one it cannot hold. */
+		errno = err == -ENOMEM ? ENOMEM : EPROTO;
 		return NULL;
 	}
 	return c.out;
