@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seed_put.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const uint8_t msg_a[] = {
@@ -49,20 +51,6 @@ static const uint8_t msg_multi[] = {
 	/* additional: ns A */
 	2, 'n', 's', 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 10, 0, 0, 53,
 };
-
-static int put(const char *dir, const char *name, const uint8_t *p, size_t n)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f || fwrite(p, 1, n, f) != n || fclose(f)) {
-		perror(path);
-		return -1;
-	}
-	return 0;
-}
 
 /* The message in an IPv4 (ihl 5 or more) or IPv6 UDP datagram from 53. */
 static size_t wrap(uint8_t *out, int ipv, int ihl, const uint8_t *m, size_t n)
@@ -129,7 +117,7 @@ int main(int argc, char **argv)
 			n = wrap(pkt, seeds[i].ipv, seeds[i].ihl, p, n);
 			p = pkt;
 		}
-		if (put(argv[1], seeds[i].name, p, n))
+		if (seed_put(argv[1], seeds[i].name, p, n))
 			return 1;
 	}
 	return 0;

@@ -13,20 +13,7 @@
 #include <bpf/btf.h>
 
 #include "ktypes_fixture.h"
-
-static int put(const char *dir, const char *name, const void *p, size_t n)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f || fwrite(p, 1, n, f) != n || fclose(f)) {
-		perror(path);
-		return 1;
-	}
-	return 0;
-}
+#include "seed_put.h"
 
 /* The same BTF with the strings first, types after them (4-aligned). */
 static void *strings_first(const void *raw, __u32 *size)
@@ -71,11 +58,11 @@ int main(int argc, char **argv)
 	}
 	h = raw;
 	swapped = strings_first(raw, &swapped_size);
-	err |= put(argv[1], "whole", raw, size);
-	err |= put(argv[1], "cut-types", raw, h->hdr_len + h->type_len / 2);
-	err |= put(argv[1], "cut-strings", raw, size - h->str_len / 2);
-	err |= !swapped || put(argv[1], "strings-first", swapped, swapped_size);
+	err |= seed_put(argv[1], "whole", raw, size);
+	err |= seed_put(argv[1], "cut-types", raw, h->hdr_len + h->type_len / 2);
+	err |= seed_put(argv[1], "cut-strings", raw, size - h->str_len / 2);
+	err |= !swapped || seed_put(argv[1], "strings-first", swapped, swapped_size);
 	free(swapped);
 	btf__free(k);
-	return err;
+	return err ? 1 : 0;
 }
