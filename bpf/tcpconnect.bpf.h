@@ -142,11 +142,11 @@ int BPF_KRETPROBE(tc_kr_v6, int ret)
  * refusals) or the socket's next state change (blocking connects,
  * TCP Fast Open), when the port is known.
  *
- * An entry lives while a thread is inside connect(): 8192 such threads
- * at once, as libbpf-tools' tcpconnect allows.  LRU, so that a state
- * change the kernel skipped (a BPF program already running on that CPU)
- * cannot leak an entry for good.  Each preallocated entry costs start-up
- * time: 16384 took 3 ms more on the development machine.
+ * A pending entry lives from SYN_SENT to its report: 8192 connects in
+ * flight at once, as libbpf-tools' tcpconnect allows.  LRU, so that a
+ * state change the kernel skipped (a BPF program already running on that
+ * CPU) cannot leak an entry for good.  Each preallocated entry costs
+ * start-up time: 16384 took 3 ms more on the development machine.
  */
 #define TC_INFLIGHT_MAX	8192
 struct {
@@ -156,12 +156,26 @@ struct {
 	__type(value, struct nr_event);		/* task, addresses at SYN_SENT */
 } tc_pending SEC(".maps");
 
+/*
+ * The connect that last went CLOSE -> SYN_SENT on this CPU, for its
+ * connect() to report at its return.  A non-blocking connect returns on
+ * the CPU it started on with nothing run there in between, as a rule;
+ * when not (it slept in the port search, or moved), the thread found
+ * here differs, and the connection is reported at the socket's next
+ * state change instead: later, never lost.  A hash keyed by thread cost
+ * an update, a lookup and a delete per connect; this costs two lookups.
+ */
+struct tc_last {
+	__u64 id;				/* pid_tgid; 0: taken */
+	__u64 sk;				/* struct sock * */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TC_INFLIGHT_MAX);
-	__type(key, __u64);			/* pid_tgid */
-	__type(value, __u64);			/* struct sock * */
-} tc_tid_sk SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tc_last);
+} tc_last SEC(".maps");
 
 /*
  * What the programs use of the state tracepoint's record.  With tp_raw
@@ -224,15 +238,18 @@ static __always_inline void fill_tp(struct nr_event *e,
 
 /*
  * Report sk's pending attempt once: whoever deletes the entry reports.
- * r is the state change, or NULL at connect()'s return.
+ * r is the state change, or NULL at the return of thread id's connect().
  */
 static __always_inline void tc_tp_report(void *ctx, __u64 skp,
-					 const struct tc_tp_rec *r)
+					 const struct tc_tp_rec *r, __u64 id)
 {
 	struct nr_event *p = bpf_map_lookup_elem(&tc_pending, &skp);
 	struct nr_event e;
 
 	if (!p)
+		return;
+	/* At a return, only the connect of this thread (sk may be reused). */
+	if (!r && ((__u64)p->pid << 32 | p->tid) != id)
 		return;
 	e = *p;
 	if (bpf_map_delete_elem(&tc_pending, &skp))
@@ -259,8 +276,10 @@ static __always_inline void tc_tp_report(void *ctx, __u64 skp,
 
 static __always_inline void tc_tp_remember(const struct tc_tp_rec *r)
 {
-	__u64 id = bpf_get_current_pid_tgid(), skp = r->skaddr;
+	__u64 skp = r->skaddr;
 	struct nr_event e = {};
+	struct tc_last *last;
+	__u32 zero = 0;
 
 	if (task_filtered())
 		return;
@@ -268,8 +287,13 @@ static __always_inline void tc_tp_remember(const struct tc_tp_rec *r)
 	e.ts_ns = bpf_ktime_get_ns();
 	if (tp_raw)
 		fill_tp(&e, r);
-	bpf_map_update_elem(&tc_pending, &skp, &e, BPF_ANY);
-	bpf_map_update_elem(&tc_tid_sk, &id, &skp, BPF_ANY);
+	if (bpf_map_update_elem(&tc_pending, &skp, &e, BPF_ANY))
+		return;
+	last = bpf_map_lookup_elem(&tc_last, &zero);
+	if (last) {
+		last->id = (__u64)e.pid << 32 | e.tid;
+		last->sk = skp;
+	}
 }
 
 static __always_inline int tc_tp_state_rec(void *ctx, const struct tc_tp_rec *r)
@@ -277,7 +301,7 @@ static __always_inline int tc_tp_state_rec(void *ctx, const struct tc_tp_rec *r)
 	if (r->protocol != IPPROTO_TCP)
 		return 0;
 	if (r->oldstate == TCP_SYN_SENT)
-		tc_tp_report(ctx, r->skaddr, r);
+		tc_tp_report(ctx, r->skaddr, r, 0);
 	else if (r->oldstate == TCP_CLOSE && r->newstate == TCP_SYN_SENT)
 		tc_tp_remember(r);
 	return 0;
@@ -305,13 +329,14 @@ int tc_tp_state_raw(struct nr_tp_sock_state *ctx)
 SEC("tracepoint/syscalls/sys_exit_connect")
 int tc_tp_connect_ret(struct nr_sys_exit_ctx *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), *skp, sk;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tc_last *last;
+	__u32 zero = 0;
 
-	skp = bpf_map_lookup_elem(&tc_tid_sk, &id);
-	if (!skp)
+	last = bpf_map_lookup_elem(&tc_last, &zero);
+	if (!last || last->id != id)
 		return 0;
-	sk = *skp;
-	bpf_map_delete_elem(&tc_tid_sk, &id);
-	tc_tp_report(ctx, sk, NULL);
+	last->id = 0;
+	tc_tp_report(ctx, last->sk, NULL, id);
 	return 0;
 }

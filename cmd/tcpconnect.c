@@ -108,7 +108,7 @@ static int tc_configure(struct netrace_bpf *skel, void *ctx, enum nr_attach a)
 		bpf_map__set_autocreate(skel->maps.tc_kp_sk, false);
 	if (a != NR_ATTACH_TRACEPOINT) {
 		bpf_map__set_autocreate(skel->maps.tc_pending, false);
-		bpf_map__set_autocreate(skel->maps.tc_tid_sk, false);
+		bpf_map__set_autocreate(skel->maps.tc_last, false);
 	}
 	if (!c->out.o->count)
 		bpf_map__set_max_entries(skel->maps.tc_counts, 1);
