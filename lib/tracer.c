@@ -132,18 +132,21 @@ out:
  * when it opens it: so the kernel types can be written into it after the
  * open, once the object's own types say which it needs.
  */
+static struct {
+	int fd;
+	char path[32];
+} types_file = { .fd = -1 };
+
 static const char *types_file_path(void)
 {
-	static char path[32];
-	int fd;
-
-	if (path[0])
-		return path;
-	fd = memfd_create("netrace-ktypes", MFD_CLOEXEC);
-	if (fd < 0)
+	if (types_file.fd >= 0)
+		return types_file.path;
+	types_file.fd = memfd_create("netrace-ktypes", MFD_CLOEXEC);
+	if (types_file.fd < 0)
 		return NULL;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	return path;
+	snprintf(types_file.path, sizeof(types_file.path), "/proc/self/fd/%d",
+		 types_file.fd);
+	return types_file.path;
 }
 
 struct netrace_bpf *tracer_skel_open(bool typeless)
@@ -158,14 +161,14 @@ struct netrace_bpf *tracer_skel_open(bool typeless)
 
 static int types_file_put(const void *data, size_t size)
 {
-	int fd = atoi(types_file_path() + strlen("/proc/self/fd/"));
 	size_t done = 0;
 	ssize_t n;
 
-	if (ftruncate(fd, 0))
+	if (ftruncate(types_file.fd, 0))
 		return -errno;
 	while (done < size &&
-	       (n = pwrite(fd, (const char *)data + done, size - done, done)) > 0)
+	       (n = pwrite(types_file.fd, (const char *)data + done,
+			   size - done, done)) > 0)
 		done += n;
 	return done == size ? 0 : -EIO;
 }
@@ -430,6 +433,8 @@ static __u32 ring_bytes(void)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	__u32 size = RING_MIN;
 
+	if (ncpu < 1)
+		ncpu = 1;
 	while (size < RING_MAX && size < (__u64)ncpu * RING_PER_CPU)
 		size *= 2;
 	return size;
