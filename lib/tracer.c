@@ -97,40 +97,10 @@ int tracer_print_source(const char *const *srcs)
 }
 
 /*
- * A BPF type file with one int in it, for libbpf's btf_custom_path: with
- * it libbpf reads neither the kernel's BTF for CO-RE nor, for programs
- * that attach without kernel types, for anything else.  A relocation
- * left in a loaded program fails, and the verifier rejects the program
- * if that code can run.  Made once, in memory.
- */
-static const char *empty_btf_path(void)
-{
-	static char path[32];
-	const void *raw;
-	struct btf *btf;
-	__u32 size;
-	int fd;
-
-	if (path[0])
-		return path;
-	btf = btf__new_empty();
-	if (!btf || btf__add_int(btf, "int", 4, BTF_INT_SIGNED) < 0 ||
-	    !(raw = btf__raw_data(btf, &size)))
-		goto out;
-	fd = memfd_create("netrace-btf", MFD_CLOEXEC);
-	if (fd >= 0 && write(fd, raw, size) == (ssize_t)size)
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	else if (fd >= 0)
-		close(fd);
-out:
-	btf__free(btf);
-	return path[0] ? path : NULL;
-}
-
-/*
  * libbpf reads the file at btf_custom_path when it loads the object, not
  * when it opens it: so the kernel types can be written into it after the
- * open, once the object's own types say which it needs.
+ * open, once the object's own types say which it needs.  One file, made
+ * once, in memory.
  */
 static struct {
 	int fd;
@@ -149,16 +119,6 @@ static const char *types_file_path(void)
 	return types_file.path;
 }
 
-struct netrace_bpf *tracer_skel_open(bool typeless)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-
-	opts.btf_custom_path = typeless ? empty_btf_path() : types_file_path();
-	if (!opts.btf_custom_path)
-		return NULL;
-	return netrace_bpf__open_opts(&opts);
-}
-
 static int types_file_put(const void *data, size_t size)
 {
 	size_t done = 0;
@@ -171,6 +131,41 @@ static int types_file_put(const void *data, size_t size)
 			   size - done, done)) > 0)
 		done += n;
 	return done == size ? 0 : -EIO;
+}
+
+/*
+ * A BPF type file with one int in it: with it libbpf reads neither the
+ * kernel's BTF for CO-RE nor, for programs that attach without kernel
+ * types, for anything else.  A relocation left in a loaded program
+ * fails, and the verifier rejects the program if that code can run.
+ */
+static int put_no_types(void)
+{
+	struct btf *btf = btf__new_empty();
+	const void *raw;
+	__u32 size;
+	int err = -ENOMEM;
+
+	if (btf && btf__add_int(btf, "int", 4, BTF_INT_SIGNED) > 0 &&
+	    (raw = btf__raw_data(btf, &size)))
+		err = types_file_put(raw, size);
+	btf__free(btf);
+	return err;
+}
+
+struct netrace_bpf *tracer_skel_open(bool typeless)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	int err;
+
+	opts.btf_custom_path = types_file_path();
+	if (!opts.btf_custom_path)
+		return NULL;
+	if (typeless && (err = put_no_types())) {
+		errno = -err;
+		return NULL;
+	}
+	return netrace_bpf__open_opts(&opts);
 }
 
 /*

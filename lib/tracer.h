@@ -62,7 +62,8 @@ int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx);
  * Open the shared BPF object.  The only caller of netrace_bpf__open_opts():
  * the skeleton embeds the object in every file that calls it.  typeless:
  * libbpf will not read the kernel's BTF, and only programs without CO-RE
- * relocations that attach without kernel types can load.
+ * relocations that attach without kernel types can load.  Otherwise the
+ * kernel types are written before the load (tracer_run() does).
  */
 struct netrace_bpf *tracer_skel_open(bool typeless);
 
