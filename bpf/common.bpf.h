@@ -161,6 +161,13 @@ static __always_inline void fill_sock(struct nr_event *e, struct sock *sk,
 	__u16 family = read_skc(e, sk);
 	__u32 l4 = e->laddr.v4, r4 = e->raddr.v4;
 
+	/*
+	 * A socket that closed (reset before accept(), say) gave its port
+	 * back, and skc_num is 0; the port it had stays in inet_sport.
+	 */
+	if (!e->lport)
+		e->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk,
+						   inet_sport));
 	e->family = family;
 	if (family != AF_INET6)
 		return;

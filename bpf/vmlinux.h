@@ -66,6 +66,11 @@ struct sock {
 	__u16 sk_type;
 };
 
+/* Opens with its struct sock: a TCP sock is one. */
+struct inet_sock {
+	__be16 inet_sport;
+};
+
 struct socket {
 	struct sock *sk;
 };

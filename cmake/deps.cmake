@@ -21,5 +21,6 @@ macro(nr_require_prog var name deb rpm)
 endmacro()
 
 nr_require_pkg(LIBBPF "libbpf>=0.8" libbpf-dev libbpf-devel)
+nr_require_pkg(CAPNG libcap-ng libcap-ng-dev libcap-ng-devel)
 nr_require_prog(CLANG clang clang clang)
 nr_require_prog(BPFTOOL bpftool bpftool bpftool)

@@ -65,12 +65,15 @@ function(nr_static_pkg var)
 endfunction()
 
 nr_static_pkg(LIBBPF)
+nr_static_pkg(CAPNG)
 
-if(LIBBPF_STATIC_MISSING)
+if(LIBBPF_STATIC_MISSING OR CAPNG_STATIC_MISSING)
 	message(FATAL_ERROR "NETRACE_STATIC: no static archive for: "
-		"${LIBBPF_STATIC_MISSING} (libbpf-dev, libelf-dev and zlib1g-dev "
-		"ship libbpf.a, libelf.a and libz.a on Debian; on Fedora/RHEL "
-		"install libbpf-static, elfutils-libelf-devel-static, zlib-static)")
+		"${LIBBPF_STATIC_MISSING} ${CAPNG_STATIC_MISSING} (libbpf-dev, "
+		"libelf-dev, zlib1g-dev and libcap-ng-dev ship libbpf.a, libelf.a, "
+		"libz.a and libcap-ng.a on Debian; on Fedora/RHEL install "
+		"libbpf-static, elfutils-libelf-devel-static, zlib-static and "
+		"libcap-ng-devel)")
 endif()
 
 # -static only on the chosen executables, once they exist.

@@ -2,8 +2,8 @@
 /* memfd_create() */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/capability.h>
 #include <malloc.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,22 +11,26 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <cap-ng.h>
 
+#include "clock.h"
 #include "ktypes.h"
 #include "log.h"
 #include "netrace.skel.h"
+#include "out.h"
 #include "tracer.h"
 
 #define POLL_MS		100	/* drain interval: rows show within 100 ms */
 #define PERF_PAGES	64	/* per CPU */
-#define STDOUT_BUF	(64 * 1024)
+/* After the stop signal: how long a reader that does not read is waited for. */
+#define STOP_DEADLINE_S	5
 #define KERNEL_BTF	"/sys/kernel/btf/vmlinux"
 
 #ifndef MADV_POPULATE_WRITE
@@ -34,19 +38,35 @@
 #endif
 #define HEAP_TRIM_DEFAULT	(128 * 1024)	/* glibc's M_TRIM_THRESHOLD */
 
-static volatile sig_atomic_t stop_signal;
+/* SIGINT/SIGTERM received: the first stops tracing, the second output. */
+static volatile sig_atomic_t stop_signals;
+/* The signal mask while waiting: the stop signals let in. */
+static sigset_t wait_mask;
+/* stdout while tracing (lib/out.h). */
+static struct out out;
 
-static void on_signal(int sig)
+static void on_signal(int sig __attribute__((unused)))
 {
-	stop_signal = sig;
+	stop_signals++;
 }
 
-/* No SA_RESTART: a signal must cut the epoll wait short. */
+/*
+ * SIGINT and SIGTERM stay blocked except inside ppoll(): so one can never
+ * land between the check of stop_signals and a wait that it should have
+ * cut short, nor interrupt a write() half-way through a row.
+ */
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t stop;
 
-	sigemptyset(&sa.sa_mask);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sa.sa_mask = stop;
+	sigprocmask(SIG_BLOCK, &stop, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* A closed pipe shows up as EPIPE on write, and we stop cleanly. */
@@ -61,18 +81,14 @@ static int libbpf_log(enum libbpf_print_level level __attribute__((unused)),
 	return vfprintf(stderr, fmt, ap);
 }
 
-static bool has_caps(__u64 want)
+static bool has_caps(const unsigned int *caps, int n)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
-	__u64 eff;
+	int i;
 
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	eff = (__u64)data[1].effective << 32 | data[0].effective;
-	return (eff & want) == want;
+	for (i = 0; i < n; i++)
+		if (capng_have_capability(CAPNG_EFFECTIVE, caps[i]) != 1)
+			return false;
+	return true;
 }
 
 int tracer_check_privileges(void)
@@ -81,11 +97,40 @@ int tracer_check_privileges(void)
 #define CAP_PERFMON	38
 #define CAP_BPF		39
 #endif
-	if (has_caps(1ULL << CAP_SYS_ADMIN) ||
-	    has_caps(1ULL << CAP_BPF | 1ULL << CAP_PERFMON))
+	static const unsigned int admin[] = { CAP_SYS_ADMIN };
+	static const unsigned int bpf[] = { CAP_BPF, CAP_PERFMON };
+
+	if (!capng_get_caps_process() &&
+	    (has_caps(admin, 1) || has_caps(bpf, 2)))
 		return 0;
 	nr_err("permission denied: run as root, or with CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)");
 	return 1;
+}
+
+/*
+ * Attached, the event buffer and the applet's descriptors open: what is
+ * left to do (read the buffer and maps, detach, close) works on those
+ * descriptors and needs no capability.  So give up every one, the
+ * bounding set and ambient ones too where that is allowed (it needs
+ * CAP_SETPCAP), and let no exec() gain any back.
+ */
+static int drop_privileges(void)
+{
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_apply(CAPNG_SELECT_ALL)) {
+		nr_dbg("capabilities: the bounding set stays: no CAP_SETPCAP");
+		capng_clear(CAPNG_SELECT_CAPS);
+		if (capng_apply(CAPNG_SELECT_CAPS)) {
+			nr_err("cannot drop capabilities: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		nr_err("cannot set no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	nr_dbg("capabilities: all dropped, no_new_privs set");
+	return 0;
 }
 
 int tracer_print_source(const char *const *srcs)
@@ -228,7 +273,12 @@ static int strategy_of(const struct bpf_program *p)
 	return -1;
 }
 
-/* Classic tracepoints need tracefs for their ids; it is not always mounted. */
+/*
+ * Classic tracepoints need tracefs for their ids; it is not always
+ * mounted.  Then mount it for netrace alone, in a mount namespace of its
+ * own whose mounts do not propagate back: the host's mount table stays
+ * as it was, however netrace ends.
+ */
 static int ensure_tracefs(void)
 {
 	struct stat st;
@@ -236,12 +286,14 @@ static int ensure_tracefs(void)
 	if (!stat("/sys/kernel/tracing/events", &st) ||
 	    !stat("/sys/kernel/debug/tracing/events", &st))
 		return 0;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
+	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		nr_dbg("cannot mount tracefs on /sys/kernel/tracing: %s",
 		       strerror(errno));
 		return -errno;
 	}
-	nr_dbg("mounted tracefs on /sys/kernel/tracing");
+	nr_dbg("mounted tracefs on /sys/kernel/tracing, for netrace alone");
 	return 0;
 }
 
@@ -327,7 +379,8 @@ struct run {
 	struct perf_buffer *pb;
 	int cgroup_fd, mntns_fd;
 	bool ringbuf;
-	bool write_failed;
+	bool nomem;		/* a row could not be kept */
+	int out_err;		/* why output stopped: 0, -EPIPE, ... */
 };
 
 static void set_filters(struct run *r)
@@ -538,8 +591,8 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct nr_event))
 		return 0;
 	if (r->t->event(r->ctx, data)) {
-		r->write_failed = true;
-		return -EPIPE;
+		r->nomem = true;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -549,10 +602,10 @@ static void on_perf_event(void *ctx, int cpu __attribute__((unused)),
 {
 	struct run *r = ctx;
 
-	if (r->write_failed || size < sizeof(struct nr_event))
+	if (r->nomem || size < sizeof(struct nr_event))
 		return;
 	if (r->t->event(r->ctx, data))
-		r->write_failed = true;
+		r->nomem = true;
 }
 
 static int open_buffer(struct run *r)
@@ -578,13 +631,29 @@ static int open_buffer(struct run *r)
 
 #define MAX_FDS	8
 
+/* Every event the buffer holds, into rows; 0 or -errno. */
+static int consume(struct run *r)
+{
+	int err;
+
+	out_set_kind(&out, OUT_EVENT);
+	err = r->rb ? ring_buffer__consume(r->rb) : perf_buffer__consume(r->pb);
+	out_set_kind(&out, OUT_OTHER);
+	if (r->nomem || out.nomem)
+		return -ENOMEM;
+	return err < 0 ? err : 0;
+}
+
 /*
  * Wake on the buffer's epoll descriptor or the applet's own, or every
  * POLL_MS: the BPF side asks for a wakeup only when much is waiting, so
- * a quiet tracer drains on the timer and a busy one in bulk.
+ * a quiet tracer drains on the timer and a busy one in bulk.  Rows wait
+ * for a slow reader here, in out_flush(), while the kernel's buffer
+ * fills (and counts what it cannot hold); a stop signal ends the wait.
  */
 static int poll_loop(struct run *r)
 {
+	struct timespec ts = { .tv_nsec = POLL_MS * 1000000L };
 	struct pollfd pfd[1 + MAX_FDS];
 	int fds[MAX_FDS], nfd = 0, i, err;
 
@@ -596,23 +665,54 @@ static int poll_loop(struct run *r)
 		pfd[1 + i].fd = fds[i];
 	for (i = 0; i <= nfd; i++)
 		pfd[i].events = POLLIN;
-	while (!stop_signal && !r->write_failed) {
-		if (poll(pfd, 1 + nfd, POLL_MS) < 0 && errno != EINTR) {
+	while (!stop_signals) {
+		err = out_flush(&out, 0);
+		if (err == -EINTR)
+			continue;
+		if (err) {
+			r->out_err = err;
+			return 0;
+		}
+		if (ppoll(pfd, 1 + nfd, &ts, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
 			nr_err("waiting for events: %s", strerror(errno));
 			return -1;
 		}
 		if (r->t->drain)
 			r->t->drain(r->ctx);
-		err = r->rb ? ring_buffer__consume(r->rb) :
-			      perf_buffer__consume(r->pb);
-		if (fflush(stdout) || ferror(stdout))
-			r->write_failed = true;
-		if (err < 0 && !r->write_failed) {
+		err = consume(r);
+		if (err) {
 			nr_err("reading events: %s", strerror(-err));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The first stop signal: take no new events, turn what the kernel holds
+ * into rows, add the applet's tables, and write all of it, waiting for
+ * the reader up to STOP_DEADLINE_S; a second signal stops at once.
+ */
+static int stop_tracing(struct run *r)
+{
+	uint64_t deadline;
+	int err;
+
+	netrace_bpf__detach(r->skel);
+	if (r->t->drain)
+		r->t->drain(r->ctx);
+	err = consume(r);
+	if (!err && r->t->finish && r->t->finish(r->skel, r->ctx))
+		err = -ENOMEM;
+	if (err)
+		nr_err("reading events: %s", strerror(-err));
+	deadline = nr_clock_ns(CLOCK_MONOTONIC) + STOP_DEADLINE_S * 1000000000ULL;
+	do
+		r->out_err = out_flush(&out, deadline);
+	while (r->out_err == -EINTR && stop_signals < 2);
+	return err ? -1 : 0;
 }
 
 static __u64 lost_events(struct run *r)
@@ -642,37 +742,81 @@ static bool want_ringbuf(const struct nr_opts *o)
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;
 }
 
+/* Why rows were not written: the end of a "rows not written" line. */
+static const char *out_err_why(int err, char *buf, size_t n)
+{
+	if (err == -ETIMEDOUT)
+		snprintf(buf, n, "stdout was not read for %d s after the stop signal",
+			 STOP_DEADLINE_S);
+	else if (err == -EINTR)
+		snprintf(buf, n, "stopped at once by a second signal");
+	else
+		snprintf(buf, n, "writing to stdout: %s", strerror(-err));
+	return buf;
+}
+
+/* The same count for -j readers: one JSON object on stderr. */
+static void report_lost_json(__u64 lost, __u64 dropped, __u64 unwritten)
+{
+	char buf[160];
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+		     "{\"lost_events\":%llu,\"kernel_dropped\":%llu,\"not_written\":%llu}\n",
+		     (unsigned long long)lost, (unsigned long long)dropped,
+		     (unsigned long long)unwritten);
+	if (write(STDERR_FILENO, buf, n) < 0)
+		return;
+}
+
+/*
+ * Every event that did not reach stdout: the kernel's drops, and rows
+ * that were not written (except to a reader that went away: EPIPE).
+ * 1 when rows were not written, else 0.
+ */
+static int report_lost(struct run *r)
+{
+	struct out_left left = {};
+	__u64 dropped = lost_events(r), lost;
+	char why[128];
+
+	if (r->out_err && r->out_err != -EPIPE) {
+		out_left(&out, &left);
+		nr_err("%llu rows not written: %s", (unsigned long long)left.lines,
+		       out_err_why(r->out_err, why, sizeof(why)));
+	}
+	lost = dropped + left.events;
+	if (!lost)
+		return left.lines ? 1 : 0;
+	if (left.events)
+		nr_err("%llu events lost: %llu the kernel could not deliver, %llu not written to stdout",
+		       (unsigned long long)lost, (unsigned long long)dropped,
+		       (unsigned long long)left.events);
+	else
+		nr_err("%llu events lost: the kernel could not deliver them",
+		       (unsigned long long)lost);
+	if (r->o->json)
+		report_lost_json(lost, dropped, left.events);
+	return left.lines ? 1 : 0;
+}
+
 static int run_traced(struct run *r)
 {
-	__u64 lost;
 	int ret = 0;
 
 	if (open_buffer(r))
 		return 1;
-	/*
-	 * Rows leave in one write per drain, not one per 4 KiB: the loop
-	 * flushes after every batch, so nothing waits longer than that.
-	 */
-	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	install_signals();
 	if (r->t->ready && (ret = r->t->ready(r->skel, r->ctx)))
-		return ret < 0 ? 0 : ret;
-	if (fflush(stdout))
-		return 0;
+		return ret < 0 ? 1 : ret;
+	if (drop_privileges())
+		return 1;
 	if (poll_loop(r))
 		ret = 1;
-	/* Events still queued belong to the run: print them. */
-	if (!r->write_failed && r->rb)
-		ring_buffer__consume(r->rb);
-	else if (!r->write_failed)
-		perf_buffer__consume(r->pb);
-	if (!r->write_failed && r->t->finish && r->t->finish(r->skel, r->ctx))
-		r->write_failed = true;
-	fflush(stdout);
-	lost = lost_events(r);
-	if (lost)
-		nr_err("%llu events lost: the kernel could not deliver them",
-		       (unsigned long long)lost);
+	if (!r->out_err && stop_tracing(r))
+		ret = 1;
+	if (report_lost(r))
+		ret = 1;
 	return ret;
 }
 
@@ -715,6 +859,34 @@ out:
 	return ret;
 }
 
+/*
+ * While an applet traces, stdout is a stream into memory that the
+ * runtime writes out whole rows at a time (lib/out.h).  glibc lets a
+ * program assign stdout; every applet keeps using it as it is.
+ */
+static int run_with_out(const struct tracer *t, const struct nr_opts *o,
+			void *ctx)
+{
+	FILE *saved = stdout, *f;
+	int ret;
+
+	out_init(&out, STDOUT_FILENO, &wait_mask);
+	sigprocmask(SIG_SETMASK, NULL, &wait_mask);
+	f = out_stream(&out);
+	if (!f) {
+		nr_err("cannot set up output: %s", strerror(errno));
+		return 1;
+	}
+	stdout = f;
+	ret = t->setup ? t->setup(ctx, o) : 0;
+	if (!ret)
+		ret = tracer_run(t, o, ctx);
+	stdout = saved;
+	fclose(f);
+	out_free(&out);
+	return ret;
+}
+
 int tracer_main(const struct applet *a, int argc, char **argv,
 		const struct tracer *t, void *ctx)
 {
@@ -726,7 +898,5 @@ int tracer_main(const struct applet *a, int argc, char **argv,
 		return ret > 0 ? 0 : 2;
 	if (o.ebpf)
 		return tracer_print_source(t->sources);
-	if (t->setup && (ret = t->setup(ctx, &o)))
-		return ret;
-	return tracer_run(t, &o, ctx);
+	return run_with_out(t, &o, ctx);
 }

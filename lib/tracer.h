@@ -33,8 +33,8 @@ struct tracer {
 	 * libbpf is kept from reading them (tens of milliseconds and MiB).
 	 */
 	bool (*typeless)(void *ctx, enum nr_attach a);
-	/* Attached: banner and header.  0, -1 on a write error (a quiet
-	 * stop), or the exit status after an error it printed. */
+	/* Attached: banner and header.  0, -1 when a line could not be
+	 * kept (no memory), or the exit status after an error it printed. */
 	int (*ready)(struct netrace_bpf *skel, void *ctx);
 	/*
 	 * Descriptors besides the event buffer to wait on (up to max), and
@@ -43,9 +43,10 @@ struct tracer {
 	 */
 	int (*fds)(void *ctx, int *fds, int max);
 	void (*drain)(void *ctx);
-	/* One event.  -1 on a write error (stops the tracer quietly). */
+	/* One event, its row (if any) to stdout.  -1: out of memory. */
 	int (*event)(void *ctx, const struct nr_event *e);
-	/* Stopped, still loaded: count tables.  -1 on a write error. */
+	/* Stopped (detached), maps still there: count tables.  -1: out of
+	 * memory. */
 	int (*finish)(struct netrace_bpf *skel, void *ctx);
 };
 

@@ -491,6 +491,12 @@ void nr_pin_filter_map_must(struct nr_ctx *ctx, const char *name,
 			    size_t n);
 /* The mount namespace (inode) of pid, which must not be ours; who: "client". */
 uint64_t nr_new_mntns_must(pid_t pid, const char *who);
+/*
+ * The tracer (which printed an event, so it runs) holds no capability,
+ * effective, permitted, inheritable, ambient or bounding, and has
+ * no_new_privs set.
+ */
+void nr_expect_no_privs_must(struct nr_tracer *t);
 /* A link named applet to $NETRACE in a temp dir, path in buf. */
 void nr_applet_link_must(struct nr_ctx *ctx, const char *applet, char *buf,
 			 size_t n);

@@ -921,6 +921,9 @@ static void test_a(void **state)
 	assert_string_equal(r.daddr, "127.1.2.3");
 	age = expect_query(&s.p, &r, "a.nr-test.example", true, NULL);
 	expect_age(s.p.json, "query_age_ms", age, &r);
+	/* Its packet sockets open, -d needs no capability either. */
+	nr_expect_no_privs_must(s.p.json);
+	nr_expect_no_privs_must(s.p.text);
 }
 
 /* www -> edge -> e2 -> A: the name asked, not the chain's end. */

@@ -27,6 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -444,6 +449,21 @@ static void events_are_accepts(struct nr_tracer *t, struct ta_collect *c,
 			 n);
 }
 
+/* With -j, the lost line's JSON twin: every loss the kernel's. */
+static void expect_lost_json(struct nr_tracer *t, const char *line)
+{
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+	json_int_t n = json_integer_value(json_object_get(o, "lost_events"));
+
+	if (!o || !nr_has_arg(t->cfg.args, "-j") || n <= 0 ||
+	    json_integer_value(json_object_get(o, "kernel_dropped")) != n ||
+	    !json_is_integer(json_object_get(o, "not_written")) ||
+	    json_integer_value(json_object_get(o, "not_written")) ||
+	    json_object_size(o) != 3)
+		fail_msg("'%s': unexpected stderr line: %s", t->cmdline, line);
+	json_decref(o);
+}
+
 /*
  * N from the "N events lost: ..." stderr line (after the "tcpaccept: "
  * that starts all of its diagnostics); 0 without one.
@@ -460,6 +480,10 @@ static unsigned long long lost_count(struct nr_tracer *t)
 
 		if (!strstr(l, "lost"))
 			continue;
+		if (l[0] == '{') {
+			expect_lost_json(t, l);
+			continue;
+		}
 		if (!strncmp(l, prefix, sizeof(prefix) - 1))
 			l += sizeof(prefix) - 1;
 		if (sscanf(l, "%llu", &n) != 1)
@@ -1160,6 +1184,411 @@ static void test_verbose_strategy(void **state)
 	nr_expect_strategy_must(t, NULL);
 }
 
+/* ---- 15: stopping while stdout is backed up ---- */
+
+#define STOP_N		3000	/* rows: many times the 64 KiB of a pipe */
+#define STOP_TRIES	5	/* the race it once lost was one try in three */
+#define STOP_DEADLINE_MS 5000	/* netrace's wait for a reader, once stopped */
+
+/*
+ * n accepts while nobody reads the tracer's stdout: its pipe fills, and
+ * the tracer waits to write.  The accepts' pairs (sorted) and a record.
+ */
+static uint32_t *accepts_unread(struct nr_server *s, struct nr_client *cl,
+				int n, struct nr_accept *a)
+{
+	accept_bulk(s, cl, n, 1, NR_ACCEPT_RST);
+	/* Time to read the events and block on the full pipe. */
+	nr_sleep_ms(NR_GRACE_MS);
+	return accept_pairs(s, n, a);
+}
+
+/* A -t row: whole, BCC's widths, and its (rport, lport). */
+static uint32_t text_row_pair(struct nr_tracer *t, const char *line)
+{
+	char ts[32], comm[32], raddr[64], laddr[64], want[512];
+	int pid, ip, rport, lport;
+
+	if (sscanf(line, "%31s %d %31s %d %63s %d %63s %d", ts, &pid, comm,
+		   &ip, raddr, &rport, laddr, &lport) != 8)
+		fail_msg("'%s': not a whole row: \"%s\"", t->cmdline, line);
+	snprintf(want, sizeof(want), "%-9s" ROW_FMT, ts, pid, comm, ip, raddr,
+		 rport, laddr, lport);
+	nr_expect_line(t, "row", line, want);
+	return pair(rport, lport);
+}
+
+/* Every -t row after the header into c (all are the server's: -p). */
+static void collect_text(struct nr_tracer *t, struct ta_collect *c)
+{
+	for (size_t i = 1; i < t->out.nlines; i++) {
+		if (c->n == c->max)
+			fail_msg("'%s': more than %d rows", t->cmdline, c->max);
+		c->pairs[c->n++] = text_row_pair(t, t->out.lines[i]);
+	}
+}
+
+/*
+ * Stopped while its stdout was full, read as soon as it is stopped:
+ * every row comes out whole, none is lost, exit 0.  Before the rows were
+ * written out whole after a stop, a write() that the signal interrupted
+ * dropped all that was left, and cut the last row.
+ */
+static void stop_backed_up(void **state, bool json)
+{
+	struct nr_ctx *ctx = nr_test_begin(state);
+	struct nr_server_cfg cfg = { .comm = "nr_it_srv_stop",
+				     .family = AF_INET, .max_accepts = STOP_N };
+	struct nr_server *s = nr_server_start_must(ctx, &cfg);
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_stop", 0);
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	for (int i = 0; i < STOP_TRIES; i++) {
+		struct nr_tracer *t = ta_start(ctx, json ?
+			NR_ARGS("-j", "-t", "-p", pid) : NR_ARGS("-t", "-p", pid));
+		struct ta_collect c;
+		struct nr_accept a;
+		uint32_t *acc;
+
+		acc = accepts_unread(s, cl, STOP_N, &a);
+		collect_init(&c, s, a.uid, a.comm, STOP_N + 1);
+		nr_tracer_stop_must(t);
+		if (json)
+			collect(t, &c, 0, 0, 0);
+		else
+			collect_text(t, &c);
+		if (nr_tracer_stderr_has(t, "lost") ||
+		    nr_tracer_stderr_has(t, "not written"))
+			fail_msg("'%s' (try %d): rows lost:\n%s", t->cmdline,
+				 i + 1, nr_tracer_stderr(t));
+		events_are_accepts(t, &c, acc, STOP_N, true);
+		free(acc);
+		free(c.pairs);
+	}
+}
+
+static void test_stop_backed_up_text(void **state)
+{
+	stop_backed_up(state, false);
+}
+
+static void test_stop_backed_up_json(void **state)
+{
+	stop_backed_up(state, true);
+}
+
+/* The numbers of "N rows not written: why" and the lost line. */
+struct unwritten {
+	unsigned long long rows, lost, dropped, events;
+	json_t *obj;	/* the JSON object on stderr, or NULL */
+};
+
+static void parse_unwritten(struct nr_tracer *t, const char *why,
+			    struct unwritten *u)
+{
+	const char *err = nr_tracer_stderr(t), *p;
+	char want[160];
+
+	memset(u, 0, sizeof(*u));
+	p = strstr(err, "tcpaccept: ");
+	while (p && sscanf(p, "tcpaccept: %llu rows not written: ", &u->rows) != 1)
+		p = strstr(p + 1, "tcpaccept: ");
+	snprintf(want, sizeof(want), "rows not written: %s\n", why);
+	if (!p || !strstr(p, want))
+		fail_msg("'%s': no \"N %s\" line on stderr:\n%s", t->cmdline,
+			 want, err);
+	p = strstr(err, " events lost: ");
+	while (p > err && p[-1] != '\n' && p[-1] != ' ')
+		p--;
+	if (!p || sscanf(p, "%llu events lost: %llu the kernel could not deliver, %llu not written to stdout",
+			 &u->lost, &u->dropped, &u->events) != 3)
+		fail_msg("'%s': no lost line counting rows not written:\n%s",
+			 t->cmdline, err);
+	for (size_t i = 0; i < t->err.nlines && !u->obj; i++)
+		if (t->err.lines[i][0] == '{')
+			u->obj = json_loads(t->err.lines[i], JSON_REJECT_DUPLICATES,
+					    NULL);
+}
+
+/*
+ * After the stop, what was written and what it says was not add up to
+ * the n accepts made, every row written is whole, and -j readers get
+ * the same numbers as a JSON object on stderr.
+ */
+static void check_unwritten(struct nr_tracer *t, const struct ta_collect *c,
+			    int n, const char *why)
+{
+	struct unwritten u;
+	char buf[64];
+
+	if (!WIFEXITED(t->status) || WEXITSTATUS(t->status) != 1)
+		fail_msg("'%s': %s with rows not written, want exit 1\nstderr:\n%s",
+			 t->cmdline, nr_status_str(t->status, buf, sizeof(buf)),
+			 nr_tracer_stderr(t));
+	parse_unwritten(t, why, &u);
+	print_message("  %d accepts: %d written, %llu not (%s)\n", n, c->n,
+		      u.rows, why);
+	if (!u.rows || u.rows + c->n != (unsigned long long)n)
+		fail_msg("'%s': %d rows written + %llu not written, but %d accepts",
+			 t->cmdline, c->n, u.rows, n);
+	if (u.events != u.rows || u.dropped || u.lost != u.rows)
+		fail_msg("'%s': lost line says %llu lost, %llu dropped, %llu not written; want %llu, 0, %llu",
+			 t->cmdline, u.lost, u.dropped, u.events, u.rows, u.rows);
+	if (!u.obj ||
+	    json_integer_value(json_object_get(u.obj, "lost_events")) != (json_int_t)u.rows ||
+	    json_integer_value(json_object_get(u.obj, "not_written")) != (json_int_t)u.rows ||
+	    !json_is_integer(json_object_get(u.obj, "kernel_dropped")) ||
+	    json_object_size(u.obj) != 3)
+		fail_msg("'%s': no JSON object with lost_events = not_written = %llu and kernel_dropped on stderr:\n%s",
+			 t->cmdline, u.rows, nr_tracer_stderr(t));
+	json_decref(u.obj);
+}
+
+/*
+ * Exits within ms of now, with nobody reading?  Not reaped (WNOWAIT):
+ * nr_tracer_stop() reaps it and reads what it wrote.
+ */
+static bool exits_within(struct nr_tracer *t, int ms)
+{
+	int64_t end = nr_now_ms() + ms;
+	siginfo_t si;
+
+	while (nr_now_ms() < end) {
+		si.si_pid = 0;
+		if (!waitid(P_PID, t->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+		    si.si_pid == t->pid)
+			return true;
+		nr_sleep_ms(20);
+	}
+	return false;
+}
+
+/*
+ * Stopped with stdout full, and the reader does not read: it gives up
+ * after its deadline (or at once, at a second signal), says how many
+ * rows it did not write, and every row the reader gets afterwards is
+ * whole.
+ */
+static void stop_unread(void **state, bool second_signal)
+{
+	struct nr_ctx *ctx = nr_test_begin(state);
+	struct nr_server_cfg cfg = { .comm = "nr_it_srv_stall",
+				     .family = AF_INET, .max_accepts = STOP_N };
+	struct nr_server *s = nr_server_start_must(ctx, &cfg);
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_stall", 0);
+	int wait_ms = second_signal ? 500 : STOP_DEADLINE_MS - 1000;
+	struct nr_tracer *t;
+	struct ta_collect c;
+	struct nr_accept a;
+	uint32_t *acc;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	t = ta_start(ctx, NR_ARGS("-j", "-p", pid));
+	acc = accepts_unread(s, cl, STOP_N, &a);
+	kill(t->pid, SIGINT);
+	if (exits_within(t, wait_ms))
+		fail_msg("'%s' exited within %d ms of SIGINT with nobody reading",
+			 t->cmdline, wait_ms);
+	if (second_signal)
+		kill(t->pid, SIGTERM);
+	if (!exits_within(t, second_signal ? 1000 : 3000))
+		fail_msg("'%s' still running %d ms after %s with nobody reading",
+			 t->cmdline, second_signal ? 1000 : STOP_DEADLINE_MS + 2000,
+			 second_signal ? "a second signal" : "SIGINT");
+	t->stopped_by_test = true;
+	nr_tracer_stop(t, 0, NR_STOP_TIMEOUT_MS);
+	collect_init(&c, s, a.uid, a.comm, STOP_N);
+	collect(t, &c, 0, 0, 0);
+	events_are_accepts(t, &c, acc, STOP_N, false);
+	check_unwritten(t, &c, STOP_N, second_signal ?
+			"stopped at once by a second signal" :
+			"stdout was not read for 5 s after the stop signal");
+	free(acc);
+	free(c.pairs);
+}
+
+static void test_stop_reader_stalled(void **state)
+{
+	stop_unread(state, false);
+}
+
+static void test_stop_second_signal(void **state)
+{
+	stop_unread(state, true);
+}
+
+/* ---- 16: least privilege ---- */
+
+/*
+ * Attached, it needs no capability: it gives all of them up and still
+ * sees accepts, and stops cleanly (detaching needs none either).
+ */
+static void test_privileges_dropped(void **state)
+{
+	struct nr_ctx *ctx = nr_test_begin(state);
+	struct nr_server *s = server(ctx, "nr_it_srv_priv", AF_INET, NULL, 0);
+	struct nr_client *cl = nr_client_must(ctx, "nr_it_cli_priv", 0);
+	struct nr_tracer *t = ta_start(ctx, NR_ARGS("-j"));
+	struct nr_accept a;
+
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	nr_expect_no_privs_must(t);
+	accept_one(s, cl, 0, &a);
+	ta_expect_event(t, &a, NULL, NULL);
+	nr_tracer_stop_must(t);
+}
+
+/* ---- 17: a connection reset before it was accepted ---- */
+
+/*
+ * The client resets the connection before the server accepts it: the
+ * kernel has taken the socket's port back (BCC prints LPORT 0), yet
+ * accept() hands it out, and the row shows the port it came in on.
+ * In this process, so that nothing else accepts.
+ */
+static void reset_before_accept(struct nr_ctx *ctx, int family)
+{
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct nr_tracer *t;
+	struct nr_accept a;
+	struct ta_event ev;
+	int l, c, fd;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	t = ta_start(ctx, NR_ARGS("-j", "-p", pid));
+	memset(&a, 0, sizeof(a));
+	a.pid = a.tid = getpid();
+	a.uid = getuid();
+	a.family = family;
+	nr_sockaddr(family, nr_loopback(family), 0, &ss);
+	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&ss, len) ||
+	    listen(l, 8) || getsockname(l, (struct sockaddr *)&ss, &len) ||
+	    connect(c, (struct sockaddr *)&ss, len))
+		fail_msg("listen and connect on %s: %s", nr_loopback(family),
+			 strerror(errno));
+	a.lport = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	len = sizeof(ss);
+	getsockname(c, (struct sockaddr *)&ss, &len);
+	a.rport = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(a.laddr, sizeof(a.laddr), "%s", nr_loopback(family));
+	snprintf(a.raddr, sizeof(a.raddr), "%s", nr_loopback(family));
+	assert_int_equal(prctl(PR_GET_NAME, a.comm), 0);
+	if (setsockopt(c, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)) || close(c))
+		fail_msg("reset: %s", strerror(errno));
+	nr_sleep_ms(50);	/* the RST reaches the queued socket */
+	fd = accept(l, NULL, NULL);
+	if (fd < 0)
+		fail_msg("accept of the reset connection: %s", strerror(errno));
+	/* Proof it was reset: no peer any more. */
+	len = sizeof(ss);
+	if (!getpeername(fd, (struct sockaddr *)&ss, &len) || errno != ENOTCONN)
+		fail_msg("the accepted socket was not reset (getpeername: %s)",
+			 strerror(errno));
+	close(fd);
+	close(l);
+	ta_expect_event(t, &a, NULL, &ev);
+	nr_tracer_stop_must(t);
+}
+
+static void test_reset_before_accept(void **state)
+{
+	struct nr_ctx *ctx = nr_test_begin(state);
+
+	reset_before_accept(ctx, AF_INET);
+	reset_before_accept(ctx, AF_INET6);
+}
+
+/* ---- 18: tracefs mounted for netrace alone ---- */
+
+/* Is a tracefs mounted anywhere in this process's mount namespace? */
+static bool tracefs_mounted(void)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " - tracefs ") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * In a mount namespace of the child's own, with no tracefs (nor the
+ * debugfs it automounts under): run `tcpaccept --attach=tracepoint`
+ * until attached, stop it, and say on fd `why` what went wrong.  The
+ * child's exit status: 0 when tracefs is still not mounted after netrace.
+ */
+static int tracefs_child(const char *netrace, int why)
+{
+	char *argv[] = { (char *)netrace, "tcpaccept", "-j",
+			 "--attach=tracepoint", NULL };
+	char buf[256];
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
+		return dprintf(why, "unshare: %s", strerror(errno)), 1;
+	umount2("/sys/kernel/debug/tracing", MNT_DETACH);
+	umount2("/sys/kernel/debug", MNT_DETACH);
+	umount2("/sys/kernel/tracing", MNT_DETACH);
+	if (tracefs_mounted())
+		return dprintf(why, "cannot unmount tracefs"), 1;
+	if (pipe(p) || (pid = fork()) < 0)
+		return dprintf(why, "fork: %s", strerror(errno)), 1;
+	if (!pid) {
+		dup2(p[1], STDERR_FILENO);
+		dup2(open("/dev/null", O_WRONLY), STDOUT_FILENO);
+		execv(netrace, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	/* The banner: attached, through tracepoints, so tracefs was had. */
+	n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	if (!strstr(buf, BANNER) || !WIFEXITED(st) || WEXITSTATUS(st))
+		return dprintf(why, "netrace did not run: status %#x, \"%s\"",
+			       st, buf), 1;
+	if (tracefs_mounted())
+		return dprintf(why, "tracefs still mounted after netrace"), 1;
+	return 0;
+}
+
+static void test_tracefs_not_left_mounted(void **state)
+{
+	const char *netrace = nr_netrace_path();
+	char why[512] = "";
+	int p[2], st;
+	pid_t pid;
+
+	nr_test_begin(state);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(tracefs_child(netrace, p[1]));
+	close(p[1]);
+	if (read(p[0], why, sizeof(why) - 1) < 0)
+		why[0] = '\0';
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("tracefs for netrace alone: %s", why);
+}
+
 /* ---- main ---- */
 
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, nr_setup, nr_teardown)
@@ -1179,6 +1608,10 @@ int main(void)
 		T(test_lost_ringbuf), T(test_lost_perfbuf),
 		T(test_symlink), T(test_sigterm), T(test_bad_pid),
 		T(test_attach_tracepoint), T(test_verbose_strategy),
+		T(test_stop_backed_up_text), T(test_stop_backed_up_json),
+		T(test_stop_reader_stalled), T(test_stop_second_signal),
+		T(test_privileges_dropped), T(test_reset_before_accept),
+		T(test_tracefs_not_left_mounted),
 	};
 	bool skip_all;
 	int rc;

@@ -223,3 +223,41 @@ void nr_applet_link_must(struct nr_ctx *ctx, const char *applet, char *buf,
 	if (symlink(nr_netrace_path(), buf))
 		fail_msg("symlink %s: %s", buf, strerror(errno));
 }
+
+/* "Name:\tVALUE" of /proc/PID/status into buf; false if absent. */
+static bool proc_status(pid_t pid, const char *name, char *buf, size_t n)
+{
+	char path[64], line[256];
+	size_t len = strlen(name);
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			snprintf(buf, n, "%s", line + len + 1 + strspn(line + len + 1, " \t"));
+			buf[strcspn(buf, "\n")] = '\0';
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+void nr_expect_no_privs_must(struct nr_tracer *t)
+{
+	static const char *const caps[] = {
+		"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+	};
+	char v[64];
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (!proc_status(t->pid, caps[i], v, sizeof(v)) ||
+		    strcmp(v, "0000000000000000"))
+			fail_msg("'%s' while tracing: %s is %s, want none",
+				 t->cmdline, caps[i], v);
+	if (!proc_status(t->pid, "NoNewPrivs", v, sizeof(v)) || strcmp(v, "1"))
+		fail_msg("'%s' while tracing: NoNewPrivs is not 1", t->cmdline);
+}

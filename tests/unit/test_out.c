@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Whole-row output (lib/out.c) on real pipes and files: what reaches the
+ * reader is whole lines only, whatever stops the writing, and what did
+ * not reach it is counted exactly, events apart.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "out.h"
+
+/* A pipe that holds one page: a few rows fill it. */
+static void small_pipe(int p[2])
+{
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
+}
+
+/* All the pipe holds now (non-blocking), NUL-terminated; its length. */
+static size_t read_all(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (got < n - 1 && (r = read(fd, buf + got, n - 1 - got)) > 0)
+		got += r;
+	buf[got] = '\0';
+	return got;
+}
+
+static size_t lines_in(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '\n';
+	return n;
+}
+
+/* "event NNNN ..." rows of len bytes each, newline included. */
+static void append_rows(struct out *o, int first, int n, size_t len)
+{
+	char row[512];
+
+	assert_true(len < sizeof(row) && len > 12);
+	for (int i = first; i < first + n; i++) {
+		int k = snprintf(row, sizeof(row), "event %06d", i);
+
+		memset(row + k, '.', len - k - 1);
+		row[len - 1] = '\n';
+		assert_int_equal(out_append(o, row, len), 0);
+	}
+}
+
+static uint64_t in_ms(int ms)
+{
+	return nr_clock_ns(CLOCK_MONOTONIC) + (uint64_t)ms * 1000000;
+}
+
+static void test_flush_all(void **state)
+{
+	struct out o;
+	char buf[8192];
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	out_init(&o, p[1], NULL);
+	assert_int_equal(out_append(&o, "HEAD\n", 5), 0);
+	append_rows(&o, 0, 10, 100);
+	assert_int_equal(out_flush(&o, 0), 0);
+	assert_int_equal(read_all(p[0], buf, sizeof(buf)), 5 + 10 * 100);
+	assert_memory_equal(buf, "HEAD\nevent 000000.", 18);
+	out_free(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A line not yet ended stays until it is. */
+static void test_partial_line_kept(void **state)
+{
+	struct out o;
+	char buf[64];
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	out_init(&o, p[1], NULL);
+	assert_int_equal(out_append(&o, "ab\ncd", 5), 0);
+	assert_int_equal(out_flush(&o, 0), 0);
+	assert_int_equal(read_all(p[0], buf, sizeof(buf)), 3);
+	assert_int_equal(out_append(&o, "e\n", 2), 0);
+	assert_int_equal(out_flush(&o, 0), 0);
+	assert_int_equal(read_all(p[0], buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "cde\n");
+	out_free(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * Nobody reads: the deadline passes, the pipe holds only whole lines, and
+ * what is left is counted: header, events and table lines apart.
+ */
+static void test_deadline_whole_lines(void **state)
+{
+	static char buf[1 << 20];
+	struct out_left left;
+	size_t got, lines;
+	struct out o;
+	int p[2];
+
+	small_pipe(p);
+	out_init(&o, p[1], NULL);
+	assert_int_equal(out_append(&o, "HEADER\n", 7), 0);
+	out_set_kind(&o, OUT_EVENT);
+	append_rows(&o, 0, 500, 97);	/* 97: rows straddle pages */
+	out_set_kind(&o, OUT_OTHER);
+	assert_int_equal(out_append(&o, "\ntable 1\ntable 2\n", 17), 0);
+	assert_int_equal(out_flush(&o, in_ms(50)), -ETIMEDOUT);
+	out_left(&o, &left);
+	got = read_all(p[0], buf, sizeof(buf));
+	assert_true(got > 0 && buf[got - 1] == '\n');
+	lines = lines_in(buf, got);
+	assert_int_equal(lines + left.lines, 1 + 500 + 3);
+	assert_int_equal(left.events, 500 - (lines - 1));
+	/* What was read is the header and the first rows, whole. */
+	assert_int_equal(got, 7 + (lines - 1) * 97);
+	out_free(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A line longer than a pipe takes at once still goes out, whole. */
+static void test_long_line(void **state)
+{
+	static char buf[16384], line[PIPE_BUF + 100];
+	struct out_left left;
+	struct out o;
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	out_init(&o, p[1], NULL);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	assert_int_equal(out_append(&o, "a\n", 2), 0);
+	assert_int_equal(out_append(&o, line, sizeof(line)), 0);
+	assert_int_equal(out_flush(&o, in_ms(1000)), 0);
+	out_left(&o, &left);
+	assert_int_equal(left.lines, 0);
+	assert_int_equal(read_all(p[0], buf, sizeof(buf)), 2 + sizeof(line));
+	out_free(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The reader gone: EPIPE (SIGPIPE ignored, as the tracer does). */
+static void test_epipe(void **state)
+{
+	struct out o;
+	int p[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	close(p[0]);
+	out_init(&o, p[1], NULL);
+	append_rows(&o, 0, 3, 20);
+	assert_int_equal(out_flush(&o, in_ms(1000)), -EPIPE);
+	out_free(&o);
+	close(p[1]);
+}
+
+/* A non-blocking pipe: EAGAIN is a wait, not an error. */
+static void test_nonblocking_pipe(void **state)
+{
+	static char buf[1 << 16];
+	struct out_left left;
+	size_t got = 0;
+	struct out o;
+	int p[2];
+
+	small_pipe(p);
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	out_init(&o, p[1], NULL);
+	out_set_kind(&o, OUT_EVENT);
+	append_rows(&o, 0, 200, 50);
+	assert_int_equal(out_flush(&o, in_ms(50)), -ETIMEDOUT);
+	/* 10,000 bytes through one page: three reads at least. */
+	for (int i = 0; i < 10 && out_flush(&o, in_ms(50)); i++)
+		got += read_all(p[0], buf + got, sizeof(buf) - got);
+	got += read_all(p[0], buf + got, sizeof(buf) - got);
+	assert_int_equal(got, 200 * 50);
+	out_left(&o, &left);
+	assert_int_equal(left.lines, 0);
+	assert_int_equal(left.events, 0);
+	out_free(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The stream applets write to: fprintf() and fwrite() both land. */
+static void test_stream(void **state)
+{
+	char path[] = "/tmp/nr_test_out_XXXXXX", buf[128];
+	struct out_left left;
+	struct out o;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	out_init(&o, fd, NULL);
+	f = out_stream(&o);
+	assert_non_null(f);
+	assert_true(fprintf(f, "%s %d\n", "row", 1) > 0);
+	assert_int_equal(fwrite("row 2\n", 1, 6, f), 6);
+	out_left(&o, &left);
+	assert_int_equal(left.lines, 2);
+	assert_int_equal(out_flush(&o, 0), 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 12);
+	assert_memory_equal(buf, "row 1\nrow 2\n", 12);
+	fclose(f);
+	out_free(&o);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flush_all),
+		cmocka_unit_test(test_partial_line_kept),
+		cmocka_unit_test(test_deadline_whole_lines),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_epipe),
+		cmocka_unit_test(test_nonblocking_pipe),
+		cmocka_unit_test(test_stream),
+	};
+
+	return cmocka_run_group_tests_name("out", tests, NULL, NULL);
+}
