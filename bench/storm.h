@@ -21,7 +21,7 @@ struct storm_opts {
 	/*
 	 * Close right after connect(), not after the server's close.  A
 	 * child socket reset before accept() has lost its local port (the
-	 * kernel unhashes it), so accept tracers show port 0 for it.
+	 * kernel unhashes it): BCC and bpftrace show port 0 for it.
 	 */
 	bool no_wait;
 };

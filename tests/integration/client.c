@@ -257,7 +257,7 @@ static void bulk_retire(int s, struct client_resp *r)
  * Many connects, fast, without TIME_WAIT: each socket has SO_LINGER
  * {1, 0} and is closed only after the server closed it, so a reset can
  * never hit a connection still waiting to be accepted (the kernel would
- * unhash it: accept() would return it with local port 0).
+ * unhash it: accept() would return it without its local port).
  */
 static void client_bulk(const struct client_cmd *c, struct client_resp *r)
 {
