@@ -6,6 +6,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,7 +31,31 @@ int out_init(struct out *o, int fd, const sigset_t *waitmask)
 	 */
 	o->chunk = !fstat(fd, &st) && S_ISREG(st.st_mode) ? OUT_FILE_CHUNK :
 							   PIPE_BUF;
+	if (o->chunk == PIPE_BUF && S_ISFIFO(st.st_mode)) {
+		o->pipe_size = fcntl(fd, F_GETPIPE_SZ);
+		o->page = sysconf(_SC_PAGESIZE);
+		if (o->pipe_size < 0 || o->page <= 0)
+			o->pipe_size = 0;
+	}
 	return 0;
+}
+
+/*
+ * How much a pipe takes now without blocking.  It holds pipe_size /
+ * page pages; all but the first (partly read) and the last (partly
+ * written) of those in use are full, as one writer filled them: so
+ * bytes queued take at most queued / page + 2 of them.  What poll()
+ * promised (one free page) at the least.
+ */
+static size_t pipe_room(const struct out *o)
+{
+	long pages = o->pipe_size / o->page;
+	int queued;
+
+	if (ioctl(o->fd, FIONREAD, &queued) || queued < 0)
+		return PIPE_BUF;
+	pages -= queued / o->page + 2;
+	return pages > 1 ? (size_t)pages * o->page : PIPE_BUF;
 }
 
 void out_free(struct out *o)
@@ -127,15 +153,15 @@ FILE *out_stream(struct out *o)
 	return f;
 }
 
-/* Up to chunk bytes of whole lines from done; one longer line alone. */
-static size_t chunk_len(const struct out *o)
+/* Up to room bytes of whole lines from done; one longer line alone. */
+static size_t chunk_len(const struct out *o, size_t room)
 {
 	size_t max = o->whole - o->done;
 	const char *p = o->buf + o->done, *nl;
 
-	if (max <= o->chunk)
+	if (max <= room)
 		return max;
-	nl = memrchr(p, '\n', o->chunk);
+	nl = memrchr(p, '\n', room);
 	if (nl)
 		return nl - p + 1;
 	return (const char *)memchr(p, '\n', max) - p + 1;
@@ -192,7 +218,8 @@ int out_flush(struct out *o, uint64_t deadline_ns)
 	while (o->done < o->whole) {
 		if (!file && (err = wait_room(o, deadline_ns)))
 			break;
-		n = write(o->fd, o->buf + o->done, chunk_len(o));
+		n = write(o->fd, o->buf + o->done,
+			  chunk_len(o, o->pipe_size ? pipe_room(o) : o->chunk));
 		if (n < 0 && errno == EAGAIN)
 			continue;	/* non-blocking: wait_room() again */
 		if (n < 0) {

@@ -91,6 +91,27 @@ static void test_flush_all(void **state)
 	close(p[1]);
 }
 
+/* A 64 KiB pipe, read by nobody, takes 60 KB of rows in one flush. */
+static void test_big_pipe(void **state)
+{
+	static char buf[1 << 16];
+	struct out_left left;
+	struct out o;
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 1 << 16) >= 1 << 16);
+	out_init(&o, p[1], NULL);
+	append_rows(&o, 0, 1000, 60);
+	assert_int_equal(out_flush(&o, in_ms(1000)), 0);
+	out_left(&o, &left);
+	assert_int_equal(left.lines, 0);
+	assert_int_equal(read_all(p[0], buf, sizeof(buf)), 60000);
+	out_free(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A line not yet ended stays until it is. */
 static void test_partial_line_kept(void **state)
 {
@@ -113,10 +134,11 @@ static void test_partial_line_kept(void **state)
 }
 
 /*
- * Nobody reads: the deadline passes, the pipe holds only whole lines, and
- * what is left is counted: header, events and table lines apart.
+ * Nobody reads: the deadline passes, the pipe (of pipe_size bytes) holds
+ * only whole lines, and what is left is counted: header, events and
+ * table lines apart.  The big pipe takes many pages a write.
  */
-static void test_deadline_whole_lines(void **state)
+static void deadline_whole_lines(int pipe_size, int rows)
 {
 	static char buf[1 << 20];
 	struct out_left left;
@@ -124,11 +146,12 @@ static void test_deadline_whole_lines(void **state)
 	struct out o;
 	int p[2];
 
-	small_pipe(p);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, pipe_size) >= pipe_size);
 	out_init(&o, p[1], NULL);
 	assert_int_equal(out_append(&o, "HEADER\n", 7), 0);
 	out_set_kind(&o, OUT_EVENT);
-	append_rows(&o, 0, 500, 97);	/* 97: rows straddle pages */
+	append_rows(&o, 0, rows, 97);	/* 97: rows straddle pages */
 	out_set_kind(&o, OUT_OTHER);
 	assert_int_equal(out_append(&o, "\ntable 1\ntable 2\n", 17), 0);
 	assert_int_equal(out_flush(&o, in_ms(50)), -ETIMEDOUT);
@@ -136,13 +159,19 @@ static void test_deadline_whole_lines(void **state)
 	got = read_all(p[0], buf, sizeof(buf));
 	assert_true(got > 0 && buf[got - 1] == '\n');
 	lines = lines_in(buf, got);
-	assert_int_equal(lines + left.lines, 1 + 500 + 3);
-	assert_int_equal(left.events, 500 - (lines - 1));
+	assert_int_equal(lines + left.lines, 1 + rows + 3);
+	assert_int_equal(left.events, rows - (lines - 1));
 	/* What was read is the header and the first rows, whole. */
 	assert_int_equal(got, 7 + (lines - 1) * 97);
 	out_free(&o);
 	close(p[0]);
 	close(p[1]);
+}
+
+static void test_deadline_whole_lines(void **state)
+{
+	deadline_whole_lines(4096, 500);
+	deadline_whole_lines(1 << 16, 5000);
 }
 
 /* A line longer than a pipe takes at once still goes out, whole. */
@@ -245,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_flush_all),
 		cmocka_unit_test(test_partial_line_kept),
 		cmocka_unit_test(test_deadline_whole_lines),
+		cmocka_unit_test(test_big_pipe),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_epipe),
 		cmocka_unit_test(test_nonblocking_pipe),

@@ -189,9 +189,12 @@ accel=(-accel tcg,thread=single)
 kvm_ok()
 {
 	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-	# -machine none with a quit: fails at once if KVM cannot be opened.
-	echo quit | timeout 20 qemu-system-x86_64 -accel kvm -machine none \
-		-nodefaults -display none -monitor stdio >/dev/null 2>&1
+	# A real machine and vCPU, stopped (-S), then quit: fails at once if
+	# KVM cannot be opened, or cannot take the vCPU's registers (a host
+	# whose nested KVM refuses an MSR kills qemu at reset, exit 134).
+	echo quit | timeout 20 qemu-system-x86_64 -accel kvm -machine pc \
+		-cpu host -S -nodefaults -display none -monitor stdio \
+		>/dev/null 2>&1
 }
 if kvm_ok; then
 	accel=(-accel kvm -cpu host)
