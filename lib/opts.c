@@ -382,6 +382,8 @@ static int letter_id(int c)
 	return -1;
 }
 
+_Static_assert(NR_MAX_IFACES <= 64, "nr_opts.ifaces_copied has 64 bits");
+
 void nr_opts_free(struct nr_opts *o)
 {
 	for (unsigned int i = 0; i < o->nifaces; i++)
