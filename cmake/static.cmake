@@ -76,11 +76,18 @@ if(LIBBPF_STATIC_MISSING OR CAPNG_STATIC_MISSING)
 		"libcap-ng-devel)")
 endif()
 
-# -static only on the chosen executables, once they exist.
+# -static only on the chosen executables, once they exist; a static PIE
+# with NETRACE_HARDEN (cmake/harden.cmake).  It comes after the -pie of
+# the directory's link options on the command line, and so wins.
 function(nr_static_finish)
+	if(NETRACE_HARDEN)
+		set(_how -static-pie)
+	else()
+		set(_how -static)
+	endif()
 	foreach(t ${NETRACE_STATIC_TARGETS})
 		if(TARGET ${t})
-			target_link_options(${t} PRIVATE -static)
+			target_link_options(${t} PRIVATE ${_how})
 		else()
 			message(FATAL_ERROR "NETRACE_STATIC_TARGETS: no target ${t}")
 		endif()

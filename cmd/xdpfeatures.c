@@ -249,19 +249,23 @@ static int xdpfeatures_main(const struct applet *a, int argc, char **argv)
 		return ret > 0 ? 0 : 2;
 	ret = check_opts(&o);
 	if (ret)
-		return ret;
+		goto out;
 	nr_verbose = o.verbose;
 	signal(SIGPIPE, SIG_IGN);
 	libbpf_set_print(libbpf_print);
-	if (o.drivers)
-		return write_status(o.json ? xdp_table_print_json(stdout) :
-				    xdp_table_print(stdout));
+	if (o.drivers) {
+		ret = write_status(o.json ? xdp_table_print_json(stdout) :
+				   xdp_table_print(stdout));
+		goto out;
+	}
 	x.o = &o;
 	ret = show(&x);
 	xdp_nl_close(&x.nl);
 	free(x.devs);
 	free(x.ifs);
 	free(x.rows);
+out:
+	nr_opts_free(&o);
 	return ret;
 }
 

@@ -227,11 +227,15 @@ static int add_ifaces(struct nr_opts *o, const char *arg)
 				     l, NR_MAX_IFACES);
 			return -1;
 		}
-		/* Kept until exit: the applet uses them for its lifetime. */
-		name = s == arg && !s[len] ? arg : strndup(s, len);
-		if (!name) {
-			nr_err("out of memory");
-			return -1;
+		if (s == arg && !s[len]) {
+			name = arg;
+		} else {
+			name = strndup(s, len);
+			if (!name) {
+				nr_err("out of memory");
+				return -1;
+			}
+			o->ifaces_copied |= 1ULL << o->nifaces;
 		}
 		o->ifaces[o->nifaces++] = name;
 		if (!s[len])
@@ -378,8 +382,19 @@ static int letter_id(int c)
 	return -1;
 }
 
-int nr_parse_opts(const struct applet *a, int argc, char **argv,
-		  struct nr_opts *o)
+_Static_assert(NR_MAX_IFACES <= 64, "nr_opts.ifaces_copied has 64 bits");
+
+void nr_opts_free(struct nr_opts *o)
+{
+	for (unsigned int i = 0; i < o->nifaces; i++)
+		if (o->ifaces_copied & 1ULL << i)
+			free((char *)o->ifaces[i]);
+	o->nifaces = 0;
+	o->ifaces_copied = 0;
+}
+
+static int parse_opts(const struct applet *a, int argc, char **argv,
+		      struct nr_opts *o)
 {
 	struct option longopts[OPT__COUNT + 1] = { { 0 } };
 	/* Leading ':' makes a missing value ':' rather than '?'. */
@@ -422,6 +437,16 @@ int nr_parse_opts(const struct applet *a, int argc, char **argv,
 		return -1;
 	}
 	return 0;
+}
+
+int nr_parse_opts(const struct applet *a, int argc, char **argv,
+		  struct nr_opts *o)
+{
+	int ret = parse_opts(a, argc, argv, o);
+
+	if (ret)
+		nr_opts_free(o);
+	return ret;
 }
 
 /* "-p PID" (usage) or "-p PID, --pid PID" (option list). */

@@ -80,8 +80,9 @@ struct nr_opts {
 	const char *cgroupmap;
 	const char *mntnsmap;
 	unsigned int nifaces;
-	const char *ifaces[NR_MAX_IFACES];	/* point into argv or into the
-						 * strdup'ed comma list */
+	const char *ifaces[NR_MAX_IFACES];	/* point into argv, or are
+						 * copies out of a comma list */
+	uint64_t ifaces_copied;		/* bit i: ifaces[i] is a copy */
 	enum nr_attach attach;
 	enum nr_buffer buffer;
 };
@@ -101,9 +102,12 @@ struct applet {
  * Returns 0 to go on, 1 when --help was printed (exit 0), -1 after one
  * line on stderr naming the bad value or option (exit 2).  Positional
  * arguments are an error.  Nothing is loaded into the kernel here.
+ * After 0, nr_opts_free() releases what *o holds; after 1 or -1 it holds
+ * nothing.
  */
 int nr_parse_opts(const struct applet *a, int argc, char **argv,
 		  struct nr_opts *o);
+void nr_opts_free(struct nr_opts *o);
 void nr_print_help(const struct applet *a, FILE *out);
 
 /* Typed parsers, exported for the unit tests: 0 or -1 (no message). */

@@ -601,10 +601,13 @@ static void on_perf_event(void *ctx, int cpu __attribute__((unused)),
 			  void *data, __u32 size)
 {
 	struct run *r = ctx;
+	struct nr_event e;
 
 	if (r->nomem || size < sizeof(struct nr_event))
 		return;
-	if (r->t->event(r->ctx, data))
+	/* A perf record's data is only 4-byte aligned: copy it out. */
+	memcpy(&e, data, sizeof(e));
+	if (r->t->event(r->ctx, &e))
 		r->nomem = true;
 }
 
