@@ -73,21 +73,23 @@ static long long fdinfo_value(const char *path, const char *key)
 	return v;
 }
 
-/* Is ino a socket listed in the packet file (its last column)? */
+/*
+ * Is ino a socket listed in the packet file?  "sk RefCnt Type Proto Iface
+ * R Rmem User Inode": the inode is left-justified and padded (%-6lu), so
+ * a short one is followed by blanks.
+ */
 static bool packet_has(const char *packet_file, uint64_t ino)
 {
+	unsigned long long got;
 	char line[512];
 	bool found = false;
 	FILE *f = fopen(packet_file, "re");
 
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *last = strrchr(line, ' ');
-
-		found = last && strtoull(last + 1, NULL, 10) == ino &&
-			ino != 0;
-	}
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %llu",
+			       &got) == 1 && got == ino;
 	fclose(f);
 	return found;
 }
