@@ -1151,6 +1151,28 @@ static void probe_attach_failed(int err, struct xdp_probe *p)
 	}
 }
 
+/*
+ * Attach natively through a BPF link and detach by closing it: 0, or the
+ * attach's -errno (-EINVAL: the kernel has no XDP links).  An XDP program
+ * attached over netlink stays on the interface until someone detaches
+ * it, so a probe killed (SIGKILL, or SIGINT, SIGTERM: xdpfeatures does
+ * not catch them) between its attach and its detach left it there for
+ * good, and later probes refused the interface as busy.  A link goes
+ * when its last descriptor closes, whatever ends the process.  A link
+ * never replaces a program: one attached meanwhile is EBUSY or EEXIST,
+ * as with XDP_FLAGS_UPDATE_IF_NOEXIST.
+ */
+static int probe_by_link(int prog_fd, uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+	int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 void xdp_probe_iface(int prog_fd, uint32_t ifindex, struct xdp_probe *p)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, mine, .old_prog_fd = prog_fd);
@@ -1178,6 +1200,15 @@ void xdp_probe_iface(int prog_fd, uint32_t ifindex, struct xdp_probe *p)
 		return;
 	}
 	old = probe_log_start();
+	err = probe_by_link(prog_fd, ifindex);
+	if (err != -EINVAL) {
+		if (err)
+			probe_attach_failed(err, p);
+		else
+			p->res = XDP_PROBE_OK;
+		goto out;
+	}
+	/* Before Linux 5.9 (no XDP links): netlink, which outlives us. */
 	err = bpf_xdp_attach(ifindex, prog_fd,
 			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
 			     NULL);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -187,14 +188,17 @@ static void format_cmdline(struct nr_tracer *t, char *const argv[])
 
 /* In the child: the environment a shell would give it, then exec. */
 static void exec_tracer(pid_t parent, const char *exe, char *const argv[],
-			int out_fd, int err_fd)
+			int out_fd, int err_fd, bool no_core)
 {
+	struct rlimit zero = { 0, 0 };
 	sigset_t none;
 	int devnull;
 
 	/* Never outlive the suite, even if it is killed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
+		_exit(127);
+	if (no_core && setrlimit(RLIMIT_CORE, &zero))
 		_exit(127);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
@@ -273,7 +277,7 @@ static struct nr_tracer *tracer_spawn_must(struct nr_ctx *ctx,
 	if (t->pid < 0)
 		fail_msg("fork: %s", strerror(errno));
 	if (t->pid == 0)
-		exec_tracer(parent, exe, argv, out[1], err[1]);
+		exec_tracer(parent, exe, argv, out[1], err[1], cfg->no_core);
 	close(out[1]);
 	close(err[1]);
 	stream_init(&t->out, out[0]);
@@ -489,7 +493,7 @@ json_t *nr_tracer_json_must(struct nr_tracer *t, int timeout_ms, int *rc)
  * Wait for the banner.  In text mode it must be the first stdout line;
  * in JSON mode it comes on stderr (stdout carries JSON only).
  */
-static void tracer_wait_ready_must(struct nr_tracer *t)
+void nr_tracer_wait_ready_must(struct nr_tracer *t)
 {
 	int64_t end = nr_now_ms() + NR_READY_TIMEOUT_MS;
 	const char *line;
@@ -527,8 +531,8 @@ struct nr_tracer *nr_tracer_start_must(struct nr_ctx *ctx,
 	 * Events on stdout that arrived with a banner on stderr stay queued
 	 * (and are validated when read): two pipes have no common order.
 	 */
-	if (cfg->ready_fd >= 0)
-		tracer_wait_ready_must(t);
+	if (cfg->ready_fd >= 0 && !cfg->no_wait)
+		nr_tracer_wait_ready_must(t);
 	return t;
 }
 
@@ -629,6 +633,18 @@ int nr_tracer_stop(struct nr_tracer *t, int sig, int timeout_ms)
 	t->reaped = true;
 	tracer_drain(t, 1000);
 	return killed ? -1 : t->status;
+}
+
+bool nr_tracer_exited(struct nr_tracer *t)
+{
+	if (t->reaped)
+		return true;
+	tracer_pump(t, 0);
+	if (waitpid(t->pid, &t->status, WNOHANG) != t->pid)
+		return false;
+	t->reaped = true;
+	tracer_drain(t, 1000);
+	return true;
 }
 
 void nr_tracer_stop_sig_must(struct nr_tracer *t, int sig)

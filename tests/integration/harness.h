@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Shared pieces of the privileged integration suites (it_tcpconnect,
- * it_tcpaccept, it_dns, it_xdpfeatures): spawning a tracer and reading
- * its output, waiting for one JSON event (with the filters' drop check)
- * or one text row, BCC's text rows, forked client processes that connect
- * and server processes that accept on command, both reporting ground
- * truth, listeners, and the cgroup/bpffs/map fixtures the filters need.
+ * it_tcpaccept, it_dns, it_xdpfeatures, it_lifecycle): spawning a tracer
+ * and reading its output, waiting for one JSON event (with the filters'
+ * drop check) or one text row, BCC's text rows, forked client processes
+ * that connect and server processes that accept on command, both
+ * reporting ground truth, listeners, the cgroup/bpffs/map fixtures the
+ * filters need, and the kernel objects a process holds and whether any
+ * outlived it.
  *
  * Everything a test creates is registered on its struct nr_ctx, so the
  * teardown undoes it even when an assertion jumped out of the test body.
@@ -114,6 +116,9 @@ struct nr_tracer_cfg {
 	bool banner_substr;	/* any line containing banner will do (e.g.
 				 * a -v line, for tools without a banner) */
 	bool no_env_opts;	/* do not add $NETRACE_ATTACH/$NETRACE_BUFFER */
+	bool no_wait;		/* spawn only: nr_tracer_wait_ready_must()
+				 * later (start many, then wait for all) */
+	bool no_core;		/* RLIMIT_CORE 0: a crash writes no core */
 	const struct nr_jkey *schema;	/* checked on every JSON line */
 	/* optional extra check of every JSON object; false + why to fail */
 	bool (*check)(json_t *obj, char *why, size_t n);
@@ -133,6 +138,8 @@ struct nr_tracer {
 /* Spawn, then wait for the banner; fails the test on any error. */
 struct nr_tracer *nr_tracer_start_must(struct nr_ctx *ctx,
 				       const struct nr_tracer_cfg *cfg);
+/* Wait for the banner of a tracer started with cfg.no_wait. */
+void nr_tracer_wait_ready_must(struct nr_tracer *t);
 /* Is a one of args (NULL-terminated, or NULL)? */
 bool nr_has_arg(const char *const *args, const char *a);
 /*
@@ -169,6 +176,9 @@ json_t *nr_tracer_json_must(struct nr_tracer *t, int timeout_ms, int *rc);
 /* Send sig (0: none), wait up to timeout_ms, SIGKILL after: the wait
  * status, or -1 if it had to be killed.  Drains both pipes to EOF. */
 int nr_tracer_stop(struct nr_tracer *t, int sig, int timeout_ms);
+/* Has it ended by itself?  Reaps it (status in t->status) if so;
+ * reads both pipes meanwhile. */
+bool nr_tracer_exited(struct nr_tracer *t);
 /* nr_tracer_stop(SIGINT) and assert exit status 0. */
 void nr_tracer_stop_must(struct nr_tracer *t);
 /* The same with another signal (SIGTERM). */
@@ -500,5 +510,60 @@ void nr_expect_no_privs_must(struct nr_tracer *t);
 /* A link named applet to $NETRACE in a temp dir, path in buf. */
 void nr_applet_link_must(struct nr_ctx *ctx, const char *applet, char *buf,
 			 size_t n);
+
+/* ---- kernel objects of a process (kobjs.c) ---- */
+
+#define NR_GONE_TIMEOUT_MS	5000	/* reaped to every object freed */
+#define NR_KOBJ_MAX		128	/* of each kind, per process */
+
+enum nr_kobj_kind { NR_KOBJ_PROG, NR_KOBJ_MAP, NR_KOBJ_LINK, NR_KOBJ_BTF,
+		    NR_KOBJ_KINDS };
+
+/*
+ * What one process holds, read from its descriptors: never from the
+ * system's lists, which other BPF users (other netrace runs) share.
+ */
+struct nr_kobjs {
+	pid_t pid;
+	uint32_t ids[NR_KOBJ_KINDS][NR_KOBJ_MAX];	/* distinct ids */
+	int n[NR_KOBJ_KINDS];
+	int nringbuf;		/* maps of type BPF_MAP_TYPE_RINGBUF */
+	int nperfarray;		/* ... BPF_MAP_TYPE_PERF_EVENT_ARRAY */
+	int nperf;		/* perf_event descriptors */
+	uint64_t packet[NR_KOBJ_MAX];	/* inodes of its packet sockets */
+	int npacket;
+};
+
+/*
+ * Read what pid (alive, in our network namespace, not changing meanwhile:
+ * attached, or ptrace-stopped) holds; fails the test on errors.
+ */
+void nr_kobjs_read_must(pid_t pid, struct nr_kobjs *k);
+/* BPF objects and packet sockets in k. */
+int nr_kobjs_total(const struct nr_kobjs *k);
+/* "pid 12: 3 programs, ..." for messages. */
+const char *nr_kobjs_str(const struct nr_kobjs *k, char *buf, size_t n);
+const char *nr_kobj_kind_name(enum nr_kobj_kind k);
+/*
+ * How many of k's objects exist now, each described in buf: BPF ids that
+ * still open, packet sockets still in /proc/self/net/packet, tracefs
+ * events named after k->pid, pins leading to one of k's objects.
+ */
+int nr_kobjs_left(const struct nr_kobjs *k, char *buf, size_t n);
+/* Poll up to NR_GONE_TIMEOUT_MS until nr_kobjs_left() is 0; else fail. */
+void nr_kobjs_gone_must(const struct nr_kobjs *k, const char *who);
+/* Fail if a and b have any BPF id or packet socket in common. */
+void nr_kobjs_disjoint_must(const struct nr_kobjs *a,
+			    const struct nr_kobjs *b);
+/* Pins on every mounted bpffs leading to one of k's objects: the count,
+ * each appended to buf at *pos. */
+int nr_kobjs_pins(const struct nr_kobjs *k, char *buf, size_t n, size_t *pos);
+/*
+ * Lines of tracefs kprobe_events, uprobe_events and dynamic_events that
+ * name pid the way libbpf does ("libbpf_PID_"): the count, appended to buf.
+ */
+int nr_tracefs_events_of(pid_t pid, char *buf, size_t n, size_t *pos);
+/* The tracefs directory, mounted (as netrace does) if it is not; or NULL. */
+const char *nr_tracefs_dir(void);
 
 #endif

@@ -189,12 +189,13 @@ accel=(-accel tcg,thread=single)
 kvm_ok()
 {
 	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-	# A real machine and vCPU, stopped (-S), then quit: fails at once if
-	# KVM cannot be opened, or cannot take the vCPU's registers (a host
-	# whose nested KVM refuses an MSR kills qemu at reset, exit 134).
-	echo quit | timeout 20 qemu-system-x86_64 -accel kvm -machine pc \
-		-cpu host -S -nodefaults -display none -monitor stdio \
-		>/dev/null 2>&1
+	# The VMs' machine and CPU, stopped (-S), then a quit: fails at once
+	# if KVM cannot be opened or cannot set up that vCPU (a nested KVM
+	# that opens but refuses -cpu host's MSRs, "failed to set MSR 0x10a",
+	# would pass a -machine none probe and kill every boot).
+	{ echo quit | timeout 20 qemu-system-x86_64 -accel kvm -cpu host \
+		-machine pc -S -nodefaults -display none -monitor stdio \
+		>/dev/null 2>&1; } 2>/dev/null
 }
 if kvm_ok; then
 	accel=(-accel kvm -cpu host)
