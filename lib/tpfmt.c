@@ -60,13 +60,13 @@ static int line_value(const char *p, const char *eol, const char *key,
 int tp_format_field(const char *text, const char *name, unsigned int *offset,
 		    unsigned int *size)
 {
-	const char *p = text, *eol, *decl, *semi;
+	const char *p = text, *end = text + strlen(text), *eol, *decl, *semi;
 	unsigned int off, sz;
 
-	for (; *p; p = *eol ? eol + 1 : eol) {
-		eol = strchr(p, '\n');
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', end - p);
 		if (!eol)
-			eol = p + strlen(p);
+			eol = end;
 		decl = memmem(p, eol - p, "field:", strlen("field:"));
 		if (!decl)
 			continue;
