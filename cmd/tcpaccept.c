@@ -2,6 +2,7 @@
 /* tcpaccept: trace accepted TCP connections, as BCC's tcpaccept. */
 #include <stdio.h>
 
+#include "applet_opts.h"
 #include "conn.h"
 #include "format.h"
 #include "log.h"
@@ -88,11 +89,7 @@ const struct applet applet_tcpaccept = {
 	.name = "tcpaccept",
 	.summary = "Trace TCP accepts",
 	.main = tcpaccept_main,
-	.opts = OPTBIT(OPT_TIME) | OPTBIT(OPT_TIMESTAMP) | OPTBIT(OPT_PID) |
-		OPTBIT(OPT_PORT) | OPTBIT(OPT_IPV4) | OPTBIT(OPT_IPV6) |
-		OPTBIT(OPT_PRINT_UID) | OPTBIT(OPT_CGROUPMAP) |
-		OPTBIT(OPT_MNTNSMAP) | OPTBIT(OPT_JSON) | OPTBIT(OPT_ATTACH) |
-		OPTBIT(OPT_BUFFER) | OPTBIT(OPT_EBPF) | OPTBIT(OPT_VERBOSE),
+	.opts = APPLET_OPTS_tcpaccept,
 	.opt_help = {
 		[OPT_PORT] = "comma-separated list of local ports to trace.",
 		[OPT_PRINT_UID] = "include UID of the accepting process on output",

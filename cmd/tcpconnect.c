@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "applet_opts.h"
 #include "conn.h"
 #include "dns.h"
 #include "format.h"
@@ -343,13 +344,7 @@ const struct applet applet_tcpconnect = {
 	.name = "tcpconnect",
 	.summary = "Trace TCP connects",
 	.main = tcpconnect_main,
-	.opts = OPTBIT(OPT_TIMESTAMP) | OPTBIT(OPT_PID) | OPTBIT(OPT_PORT) |
-		OPTBIT(OPT_IPV4) | OPTBIT(OPT_IPV6) | OPTBIT(OPT_LPORT) |
-		OPTBIT(OPT_PRINT_UID) | OPTBIT(OPT_UID) | OPTBIT(OPT_COUNT) |
-		OPTBIT(OPT_CGROUPMAP) | OPTBIT(OPT_MNTNSMAP) | OPTBIT(OPT_DNS) |
-		OPTBIT(OPT_JSON) |
-		OPTBIT(OPT_ATTACH) | OPTBIT(OPT_BUFFER) | OPTBIT(OPT_EBPF) |
-		OPTBIT(OPT_VERBOSE),
+	.opts = APPLET_OPTS_tcpconnect,
 	.examples =
 		"    tcpconnect           # trace all TCP connect()s\n"
 		"    tcpconnect -t        # include timestamps\n"

@@ -15,6 +15,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "applet_opts.h"
 #include "log.h"
 #include "opts.h"
 #include "tracer.h"
@@ -273,8 +274,7 @@ const struct applet applet_xdpfeatures = {
 	.name = "xdpfeatures",
 	.summary = "Show what XDP each interface's driver supports",
 	.main = xdpfeatures_main,
-	.opts = OPTBIT(OPT_IFACE) | OPTBIT(OPT_ALL) | OPTBIT(OPT_DRIVERS) |
-		OPTBIT(OPT_PROBE) | OPTBIT(OPT_JSON) | OPTBIT(OPT_VERBOSE),
+	.opts = APPLET_OPTS_xdpfeatures,
 	.opt_help = {
 		[OPT_ALL] = "add what the table lacks: rx-sg, ndo-xmit-sg, zero-copy max segments, RX metadata, AF_XDP features, unknown bits",
 		[OPT_PROBE] = "with -i: attach a trivial XDP program in driver mode for a moment to confirm native XDP (root)",

@@ -13,6 +13,19 @@
 const char *nr_prog = "netrace";
 bool nr_verbose;
 
+/*
+ * A usage error quotes what the user typed (and argv[0]), which may hold
+ * a newline or a terminal escape: each control byte of [from, to)
+ * becomes '?', as ls shows them, so that the error stays one line and
+ * prints harmlessly.  Other messages may span lines on purpose.
+ */
+static void blank_controls(char *from, const char *to)
+{
+	for (; from < to; from++)
+		if ((unsigned char)*from < 0x20 || *from == 0x7f)
+			*from = '?';
+}
+
 static void vlog(const char *suffix, const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -24,6 +37,8 @@ static void vlog(const char *suffix, const char *fmt, va_list ap)
 	if (suffix) {
 		m = snprintf(buf + n, sizeof(buf) - n, suffix, nr_prog);
 		n = n + m >= (int)sizeof(buf) ? (int)sizeof(buf) - 1 : n + m;
+		/* only usage errors have a suffix */
+		blank_controls(buf, buf + n);
 	}
 	/* Always end in exactly one newline, even when truncated. */
 	while (n > 0 && buf[n - 1] == '\n')

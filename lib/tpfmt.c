@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* memmem() */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,42 +31,51 @@ static bool decl_names(const char *decl, size_t len, const char *name)
 	       !strncmp(decl + start, name, end - start);
 }
 
-/* The unsigned value after "key:" on the line at p, or -1. */
-static long line_value(const char *p, const char *eol, const char *key)
+/*
+ * The value after "key:" on the line from p to eol, into *v: 0, or -1.
+ * tracefs prints it "%u;", so only digits are taken: strtol() would also
+ * take a sign, blanks and the next line's number, and a long would be
+ * cut to an unsigned int.
+ */
+static int line_value(const char *p, const char *eol, const char *key,
+		      unsigned int *v)
 {
-	const char *k = strstr(p, key);
-	char *end;
-	long v;
+	const char *k = memmem(p, eol - p, key, strlen(key)), *d;
+	unsigned long long n = 0;	/* holds UINT_MAX * 10 + 9 */
 
-	if (!k || k >= eol)
+	if (!k)
 		return -1;
-	errno = 0;
-	v = strtol(k + strlen(key), &end, 10);
-	if (errno || end == k + strlen(key) || *end != ';' || v < 0)
+	k += strlen(key);
+	for (d = k; d < eol && *d >= '0' && *d <= '9'; d++) {
+		n = n * 10 + (*d - '0');
+		if (n > UINT_MAX)
+			return -1;
+	}
+	if (d == k || d == eol || *d != ';')
 		return -1;
-	return v;
+	*v = n;
+	return 0;
 }
 
 int tp_format_field(const char *text, const char *name, unsigned int *offset,
 		    unsigned int *size)
 {
-	const char *p = text, *eol, *decl, *semi;
-	long off, sz;
+	const char *p = text, *end = text + strlen(text), *eol, *decl, *semi;
+	unsigned int off, sz;
 
-	for (; *p; p = *eol ? eol + 1 : eol) {
-		eol = strchr(p, '\n');
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', end - p);
 		if (!eol)
-			eol = p + strlen(p);
-		decl = strstr(p, "field:");
-		if (!decl || decl >= eol)
+			eol = end;
+		decl = memmem(p, eol - p, "field:", strlen("field:"));
+		if (!decl)
 			continue;
 		decl += strlen("field:");
 		semi = memchr(decl, ';', eol - decl);
 		if (!semi || !decl_names(decl, semi - decl, name))
 			continue;
-		off = line_value(semi, eol, "offset:");
-		sz = line_value(semi, eol, "size:");
-		if (off < 0 || sz <= 0)
+		if (line_value(semi, eol, "offset:", &off) ||
+		    line_value(semi, eol, "size:", &sz) || !sz)
 			return -1;
 		*offset = off;
 		*size = sz;

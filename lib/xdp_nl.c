@@ -475,17 +475,10 @@ static int nl_error(const struct nlmsghdr *nlh)
 	return e->error ? -EPROTO : 0;
 }
 
-/* Called for each data message of a reply: 0 or a negative errno. */
-typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
-
-/*
- * Hand each data message of one datagram to cb.  1: the reply goes on in
- * the next datagram; 0: it is over (NLMSG_DONE, or the ACK); or -errno:
- * from cb, from the kernel, or for a datagram that is not whole messages.
- */
-static int nl_run(const char *buf, size_t len, uint32_t seq, uint32_t portid,
-		  nl_msg_cb cb, void *data)
+int xdp_nl_run(const void *dgram, size_t len, uint32_t seq, uint32_t portid,
+	       xdp_nl_msg_cb cb, void *data)
 {
+	const char *buf = dgram;
 	const struct nlmsghdr *nlh;
 	size_t off, mlen;
 	int ret;
@@ -531,7 +524,7 @@ static int nl_run(const char *buf, size_t len, uint32_t seq, uint32_t portid,
 }
 
 /* Send req and feed every reply to cb until the ACK or NLMSG_DONE. */
-static int nl_talk(int fd, const struct nlmsghdr *req, nl_msg_cb cb,
+static int nl_talk(int fd, const struct nlmsghdr *req, xdp_nl_msg_cb cb,
 		   void *data)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -557,7 +550,7 @@ static int nl_talk(int fd, const struct nlmsghdr *req, nl_msg_cb cb,
 			ret = len;
 			break;
 		}
-		ret = nl_run(buf, len, req->nlmsg_seq, portid, cb, data);
+		ret = xdp_nl_run(buf, len, req->nlmsg_seq, portid, cb, data);
 	} while (ret > 0);
 out:
 	free(buf);

@@ -107,6 +107,21 @@ int xdp_nl_parse_dev(const void *buf, size_t len, struct xdp_nl_dev *dev);
 /* Parse a CTRL_CMD_GETFAMILY reply: the family id, or -EBADMSG. */
 int xdp_nl_parse_family(const void *buf, size_t len, uint16_t *id);
 
+struct nlmsghdr;
+/* Called for each data message of a reply: 0 or a negative errno. */
+typedef int (*xdp_nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
+
+/*
+ * Hand each data message of one datagram of len bytes (at a 4-aligned
+ * dgram), the reply to request seq on port portid, to cb.  1: the reply
+ * goes on in the next datagram; 0: it is over (NLMSG_DONE, or the ACK);
+ * or -errno: from cb, from the kernel, or for a datagram that is not
+ * whole messages.  What every request does with what it reads; pure, so
+ * the fuzzer can feed it any bytes.
+ */
+int xdp_nl_run(const void *dgram, size_t len, uint32_t seq, uint32_t portid,
+	       xdp_nl_msg_cb cb, void *data);
+
 /* Where an interface's flags come from. */
 enum xdp_src {
 	XDP_SRC_KERNEL,		/* the netdev family: live flags */

@@ -246,6 +246,24 @@ static void test_bad_options(void **state UNUSED)
 	EXPECT_ERR(&tcpconnect, "unexpected argument '-t'", "--", "-t");
 }
 
+/*
+ * An error quotes what was typed; a control byte in it (fuzz.opts found
+ * "--\n") must not end the line early or reach the terminal: it shows
+ * as '?'.
+ */
+static void test_error_quoting_control_bytes(void **state UNUSED)
+{
+	EXPECT_ERR(&tcpconnect, "unknown option '--?'", "--\n");
+	EXPECT_ERR(&tcpconnect, "invalid port '80?81' in -P/--port '80?81'",
+		   "-P", "80\n81");
+	EXPECT_ERR(&tcpconnect, "invalid PID '?[2J' for -p/--pid",
+		   "--pid=\033[2J");
+	EXPECT_ERR(&ifapplet, "empty interface in -i/--interface 'eth0??,'",
+		   "-i", "eth0\t\177,");
+	/* UTF-8 is no control byte */
+	EXPECT_ERR(&tcpconnect, "unexpected argument 'caf\xc3\xa9'", "caf\xc3\xa9");
+}
+
 /* Options in the table but not in the applet's mask are unknown. */
 static void test_not_in_mask(void **state UNUSED)
 {
@@ -454,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_too_many_ports),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_error_quoting_control_bytes),
 		cmocka_unit_test(test_not_in_mask),
 		cmocka_unit_test(test_good_combo),
 		cmocka_unit_test(test_zero_init),

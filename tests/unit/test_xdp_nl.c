@@ -20,67 +20,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "nlmsg_fixture.h"
 #include "xdp_nl.h"
-
-#define FAMILY	20
-
-/* ---- a small message builder ---- */
-
-struct msg {
-	_Alignas(4) uint8_t buf[512];
-	size_t len;
-};
-
-static void msg_start(struct msg *m, uint16_t type, size_t extra)
-{
-	struct nlmsghdr nlh = { .nlmsg_type = type, .nlmsg_seq = 7 };
-
-	memset(m, 0, sizeof(*m));
-	memcpy(m->buf, &nlh, sizeof(nlh));
-	m->len = NLMSG_ALIGN(sizeof(nlh) + extra);
-}
-
-static void msg_genl(struct msg *m)
-{
-	struct genlmsghdr genl = { .cmd = NR_NETDEV_CMD_DEV_GET, .version = 1 };
-
-	msg_start(m, FAMILY, sizeof(genl));
-	memcpy(m->buf + NLMSG_HDRLEN, &genl, sizeof(genl));
-}
-
-/* An attribute with nla_len as given, payload of plen bytes, padded. */
-static void msg_attr_raw(struct msg *m, uint16_t type, uint16_t nla_len,
-			 const void *payload, size_t plen)
-{
-	struct nlattr nla = { .nla_len = nla_len, .nla_type = type };
-
-	memcpy(m->buf + m->len, &nla, sizeof(nla));
-	if (plen)
-		memcpy(m->buf + m->len + sizeof(nla), payload, plen);
-	m->len += NLA_ALIGN(sizeof(nla) + plen);
-}
-
-static void msg_attr(struct msg *m, uint16_t type, const void *p, size_t n)
-{
-	msg_attr_raw(m, type, NLA_HDRLEN + n, p, n);
-}
-
-static void msg_u32(struct msg *m, uint16_t type, uint32_t v)
-{
-	msg_attr(m, type, &v, sizeof(v));
-}
-
-static void msg_u64(struct msg *m, uint16_t type, uint64_t v)
-{
-	msg_attr(m, type, &v, sizeof(v));
-}
-
-static void msg_end(struct msg *m)
-{
-	uint32_t len = m->len;
-
-	memcpy(m->buf, &len, sizeof(len));
-}
 
 /* Parse the first len bytes of buf from an exact-size heap copy. */
 static int parse_dev(const void *buf, size_t len, struct xdp_nl_dev *dev)
@@ -520,12 +461,6 @@ static void msg_link_start(struct msg *m)
 	memcpy(m->buf + NLMSG_HDRLEN, &ifm, sizeof(ifm));
 }
 
-/* Overwrite nla_len of the attribute at off. */
-static void msg_set_nla_len(struct msg *m, size_t off, uint16_t len)
-{
-	memcpy(m->buf + off, &len, sizeof(len));
-}
-
 /* A nest whose last attribute has no padding: the kernel accepts it. */
 static void test_nest_unpadded_end(void **state)
 {
@@ -702,6 +637,104 @@ static void test_mutations(void **state)
 	}
 }
 
+/* ---- a datagram of replies ---- */
+
+static void dgram_status(struct dgram *st, uint16_t type, int err)
+{
+	struct msg m;
+
+	msg_start(&m, type, sizeof(struct nlmsgerr));
+	memcpy(m.buf + NLMSG_HDRLEN, &err, sizeof(err));
+	msg_end(&m);
+	dgram_add(st, &m, 0);
+}
+
+static int count_dev(const struct nlmsghdr *nlh, void *data)
+{
+	struct xdp_nl_dev dev;
+	int err = xdp_nl_parse_dev(nlh, nlh->nlmsg_len, &dev);
+
+	if (!err)
+		++*(int *)data;
+	return err;
+}
+
+/* xdp_nl_run() on the first len bytes of st, from an exact-size copy. */
+static int run(const struct dgram *st, size_t len, uint32_t seq, int *n)
+{
+	void *copy = malloc(len ? len : 1);
+	int ret;
+
+	assert_non_null(copy);
+	memcpy(copy, st->buf, len);
+	*n = 0;
+	ret = xdp_nl_run(copy, len, seq, NLMSG_FIXTURE_PORTID, count_dev, n);
+	free(copy);
+	return ret;
+}
+
+/* A dump: devices, then NLMSG_DONE, maybe in a datagram of its own. */
+static void test_run_dump(void **state)
+{
+	struct dgram st = { .len = 0 };
+	struct msg m;
+	size_t two;
+	int n;
+
+	build_full(&m);
+	dgram_add(&st, &m, NLM_F_MULTI);
+	dgram_add(&st, &m, NLM_F_MULTI);
+	two = st.len;
+	assert_int_equal(run(&st, two, NLMSG_FIXTURE_SEQ, &n), 1);
+	assert_int_equal(n, 2);
+	dgram_status(&st, NLMSG_DONE, 0);
+	assert_int_equal(run(&st, st.len, NLMSG_FIXTURE_SEQ, &n), 0);
+	assert_int_equal(n, 2);
+	/* cut inside the last message, or inside its header */
+	assert_int_equal(run(&st, st.len - 4, NLMSG_FIXTURE_SEQ, &n), -EBADMSG);
+	assert_int_equal(run(&st, two + 8, NLMSG_FIXTURE_SEQ, &n), -EBADMSG);
+	/* another request's answer */
+	assert_int_equal(run(&st, st.len, NLMSG_FIXTURE_SEQ + 1, &n), -EPROTO);
+	/* the devices changed meanwhile */
+	st.len = 0;
+	dgram_add(&st, &m, NLM_F_MULTI | NLM_F_DUMP_INTR);
+	assert_int_equal(run(&st, st.len, NLMSG_FIXTURE_SEQ, &n), -EINTR);
+	assert_int_equal(n, 0);
+}
+
+/* The ACK ends a request; an error is the kernel's errno; a bad reply stops. */
+static void test_run_ack_and_errors(void **state)
+{
+	struct dgram st = { .len = 0 };
+	struct nlmsghdr *nlh;
+	struct msg m;
+	int n;
+
+	build_full(&m);
+	dgram_add(&st, &m, 0);
+	dgram_status(&st, NLMSG_ERROR, 0);
+	assert_int_equal(run(&st, st.len, NLMSG_FIXTURE_SEQ, &n), 0);
+	assert_int_equal(n, 1);
+	st.len = 0;
+	dgram_status(&st, NLMSG_ERROR, -ENOENT);
+	assert_int_equal(run(&st, st.len, NLMSG_FIXTURE_SEQ, &n), -ENOENT);
+	/* a message for another port */
+	st.len = 0;
+	dgram_add(&st, &m, 0);
+	nlh = (struct nlmsghdr *)st.buf;
+	nlh->nlmsg_pid = NLMSG_FIXTURE_PORTID + 1;
+	assert_int_equal(run(&st, st.len, NLMSG_FIXTURE_SEQ, &n), -ESRCH);
+	/* the callback's error ends the walk there */
+	st.len = 0;
+	msg_genl(&m);
+	msg_end(&m);
+	dgram_add(&st, &m, NLM_F_MULTI);
+	build_full(&m);
+	dgram_add(&st, &m, NLM_F_MULTI);
+	assert_int_equal(run(&st, st.len, NLMSG_FIXTURE_SEQ, &n), -EBADMSG);
+	assert_int_equal(n, 0);
+}
+
 /* ---- names ---- */
 
 static void test_bit_names(void **state)
@@ -816,6 +849,8 @@ int main(void)
 		cmocka_unit_test(test_link_every_truncation),
 		cmocka_unit_test(test_buffer_longer_than_message),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_run_dump),
+		cmocka_unit_test(test_run_ack_and_errors),
 		cmocka_unit_test(test_bit_names),
 		cmocka_unit_test(test_attach_mode_names),
 		cmocka_unit_test(test_peer_label),
