@@ -44,6 +44,7 @@
 
 #include "storm.h"
 #include "tproc.h"
+#include "trend.h"
 
 #define MAX_RUNS	256
 #define MAX_PROGS	16
@@ -127,8 +128,7 @@ struct tres {
 	const struct tdef *d;
 	bool skipped;
 	char note[256];
-	int failures;
-	char fail[512];
+	struct fails fails;
 	int extra_sigints;	/* SIGINTs it ignored before stopping */
 	/* ready */
 	int nready;
@@ -194,42 +194,7 @@ static void note(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void failf(struct tres *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void failf(struct tres *r, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	size_t len = strlen(r->fail);
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	note("%s: %s", r->d->label, msg);
-	r->failures++;
-	snprintf(r->fail + len, sizeof(r->fail) - len, "%s%s",
-		 len ? "; " : "", msg);
-}
-
 /* ---- statistics ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_RUNS];
-
-	if (n <= 0)
-		return NAN;
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
 
 static double vmin(const double *v, int n)
 {
@@ -680,19 +645,19 @@ static void stop(struct tres *r, struct tproc *t)
 	if (t->sigints > 1) {
 		/* Ours must stop on the first; bpftrace's is noted only. */
 		if (!r->d->bt)
-			failf(r, "still running 3 s after SIGINT (%d sent)",
-			      t->sigints);
+			fails_add(&r->fails, "still running 3 s after SIGINT (%d sent)",
+				  t->sigints);
 		else
 			note("%s: needed %d SIGINTs to stop", r->d->label,
 			     t->sigints);
 		r->extra_sigints += t->sigints - 1;
 	}
 	if (t->killed)
-		failf(r, "did not stop within 10 s of SIGINT");
+		fails_add(&r->fails, "did not stop within 10 s of SIGINT");
 	else if (!WIFEXITED(t->status) || WEXITSTATUS(t->status))
-		failf(r, "exit status %d after SIGINT",
-		      WIFEXITED(t->status) ? WEXITSTATUS(t->status) :
-		      128 + WTERMSIG(t->status));
+		fails_add(&r->fails, "exit status %d after SIGINT",
+			  WIFEXITED(t->status) ? WEXITSTATUS(t->status) :
+			  128 + WTERMSIG(t->status));
 }
 
 /* ---- one traced storm ---- */
@@ -706,23 +671,6 @@ struct traced {
 	int nprog;
 	struct progstat prog[MAX_PROGS];
 };
-
-/* Wait until the tracer printed want storm rows, or stopped printing. */
-static void drain(struct tproc *t, unsigned long want)
-{
-	uint64_t end = now_ns() + 30 * SEC, quiet_since = now_ns();
-	unsigned long last = t->storm_rows;
-
-	while (t->storm_rows < want && now_ns() < end && tproc_alive(t)) {
-		sleep_ns(20 * MS);
-		if (t->storm_rows != last) {
-			last = t->storm_rows;
-			quiet_since = now_ns();
-		} else if (now_ns() - quiet_since > SEC) {
-			break;
-		}
-	}
-}
 
 static int traced_storm(struct tres *r, unsigned long conns, bool stats,
 			struct traced *out)
@@ -745,7 +693,7 @@ static int traced_storm(struct tres *r, unsigned long conns, bool stats,
 		return -1;
 	}
 	if (spawn(r->d, &t, sport, pport, false)) {
-		failf(r, "cannot start the tracer");
+		fails_add(&r->fails, "cannot start the tracer");
 		close(slfd);
 		close(plfd);
 		return -1;
@@ -753,8 +701,8 @@ static int traced_storm(struct tres *r, unsigned long conns, bool stats,
 	if (wait_ready(&t, plfd, &rd)) {
 		char *e = tproc_stderr(&t);
 
-		failf(r, "not ready within %llu s: %.200s",
-		      READY_TIMEOUT / SEC, e);
+		fails_add(&r->fails, "not ready within %llu s: %.200s",
+			  READY_TIMEOUT / SEC, e);
 		free(e);
 		close(slfd);
 		goto out;
@@ -762,16 +710,16 @@ static int traced_storm(struct tres *r, unsigned long conns, bool stats,
 	if (stats) {
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_fd < 0)
-			failf(r, "BPF_ENABLE_STATS: %s", strerror(errno));
+			fails_add(&r->fails, "BPF_ENABLE_STATS: %s", strerror(errno));
 		nb = read_progs(t.pid, before, MAX_PROGS);
 	}
 	c0 = proc_cpu_ns(t.pid);
 	if (storm_child(slfd, conns, t.pid, &out->storm, &out->others_pct)) {
-		failf(r, "storm failed");
+		fails_add(&r->fails, "storm failed");
 		goto out;
 	}
 	out->made = accept_side ? out->storm.accepts : out->storm.conns;
-	drain(&t, out->made);
+	tproc_drain(&t, &t.storm_rows, out->made, 30 * SEC, SEC);
 	c1 = proc_cpu_ns(t.pid);
 	out->hwm_kb = proc_status_field(t.pid, "VmHWM", false);
 	if (stats) {
@@ -858,14 +806,14 @@ static void phase_ready(struct tres *r)
 		if (plfd < 0)
 			return;
 		if (spawn(r->d, &t, 0, pport, false)) {
-			failf(r, "cannot start the tracer");
+			fails_add(&r->fails, "cannot start the tracer");
 			close(plfd);
 			return;
 		}
 		if (wait_ready(&t, plfd, &rd)) {
 			char *e = tproc_stderr(&t);
 
-			failf(r, "ready run %d: no probe row: %.200s", i, e);
+			fails_add(&r->fails, "ready run %d: no probe row: %.200s", i, e);
 			free(e);
 		} else {
 			r->ready_ms[r->nready] = rd.ready_ns / 1e6;
@@ -894,7 +842,7 @@ static void phase_idle_latency(struct tres *r)
 	if (plfd < 0)
 		return;
 	if (spawn(r->d, &t, 0, pport, false) || wait_ready(&t, plfd, &rd)) {
-		failf(r, "idle/latency: tracer not ready");
+		fails_add(&r->fails, "idle/latency: tracer not ready");
 		goto out;
 	}
 	sleep_ns(200 * MS);
@@ -937,7 +885,7 @@ static void phase_idle_latency(struct tres *r)
 			(void)k;	/* only a wakeup */
 		}
 		if (!t.seen[port]) {
-			failf(r, "latency probe %d: no row within 5 s", i);
+			fails_add(&r->fails, "latency probe %d: no row within 5 s", i);
 			continue;
 		}
 		r->lat_ms[r->nlat++] = (t.seen[port] - tc) / 1e6;
@@ -971,7 +919,7 @@ static void phase_pairs(struct tres *r)
 				}
 				if (base_storm(cfg.conns, &p->base,
 					       &p->base_others)) {
-					failf(r, "untraced storm failed");
+					fails_add(&r->fails, "untraced storm failed");
 					return;
 				}
 			} else if (traced_storm(r, cfg.conns, false, &tr)) {
@@ -1004,7 +952,7 @@ static void phase_stats(struct tres *r)
 		return;
 	r->stats_ok = tr.nprog > 0;
 	if (!r->stats_ok)
-		failf(r, "no BPF programs found in the tracer's descriptors");
+		fails_add(&r->fails, "no BPF programs found in the tracer's descriptors");
 	r->stats_storm = tr.storm;
 	r->stats_rows = tr.rows;
 	r->nprog = tr.nprog;
@@ -1403,7 +1351,7 @@ static void report(FILE *o, struct tres *res, int nres, struct count_res *cr,
 
 	row_start(o, "failures");
 	fprintf(o, " |");
-	EACH(fprintf(o, " %s |", r->failures ? r->fail : "none"));
+	EACH(fprintf(o, " %s |", r->fails.n ? r->fails.text : "none"));
 	fprintf(o, " |\n");
 
 	fprintf(o, "\nThe ready probe is a loopback connect made every %llu ms from exec on; \"ready\" is when the first one that shows up as a row was made.  Probes after it that never showed up: ",
@@ -1660,16 +1608,8 @@ int main(int argc, char **argv)
 			cfg.fmtbench = fmtpath;
 		}
 	}
-	if (geteuid()) {
-		const char *ci = getenv("CI"), *rp = getenv("NETRACE_REQUIRE_PRIV");
-
-		if ((ci && !strcmp(ci, "true")) || (rp && !strcmp(rp, "1"))) {
-			note("needs root (CI=true: not skipping)");
-			return 1;
-		}
-		note("needs root: skipped");
-		return 77;
-	}
+	if ((i = tproc_need_root("nrbench")))
+		return i;
 	if (access(cfg.netrace, X_OK)) {
 		note("netrace binary %s: %s", cfg.netrace, strerror(errno));
 		return 1;
@@ -1687,6 +1627,8 @@ int main(int argc, char **argv)
 			continue;
 		r = &res[nres++];
 		r->d = &tdefs[i];
+		r->fails.prog = "nrbench";
+		r->fails.who = r->d->label;
 		if (r->d->bt && !have_prog(cfg.bpftrace)) {
 			r->skipped = true;
 			snprintf(r->note, sizeof(r->note), "%s not installed (apt-get install bpftrace)",
@@ -1706,7 +1648,7 @@ int main(int argc, char **argv)
 		}
 		if (!r->nready || (cfg.pairs && !r->npairs))
 			bad++;
-		else if (r->failures)
+		else if (r->fails.n)
 			bad++;
 	}
 	if (!cfg.no_count && in_list(cfg.tracers, "tcpconnect")) {

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -69,39 +70,48 @@ static uint64_t cpu_ns(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
 }
 
-static int set_linger0(int fd)
+int storm_linger0(int fd)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 
 	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
-int storm_listen(uint16_t port, uint16_t *bound)
+int storm_listen_at(int family, const char *addr, uint16_t port,
+		    uint16_t *bound)
 {
-	struct sockaddr_in a = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	socklen_t len = sizeof(a);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	struct sockaddr *a = family == AF_INET6 ? (void *)&a6 : (void *)&a4;
+	socklen_t len = family == AF_INET6 ? sizeof(a6) : sizeof(a4);
 	int one = 1, fd, err;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (inet_pton(family, addr, family == AF_INET6 ?
+		      (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	/* Accepted sockets inherit SO_LINGER: their close() sends RST too. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    set_linger0(fd) ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    storm_linger0(fd) ||
+	    bind(fd, a, len) ||
 	    listen(fd, 4096) ||
-	    getsockname(fd, (struct sockaddr *)&a, &len)) {
+	    getsockname(fd, a, &len)) {
 		err = -errno;
 		close(fd);
 		return err;
 	}
 	if (bound)
-		*bound = ntohs(a.sin_port);
+		*bound = ntohs(family == AF_INET6 ? a6.sin6_port : a4.sin_port);
 	return fd;
+}
+
+int storm_listen(uint16_t port, uint16_t *bound)
+{
+	return storm_listen_at(AF_INET, "127.0.0.1", port, bound);
 }
 
 static void *client(void *arg)
@@ -120,7 +130,7 @@ static void *client(void *arg)
 			break;
 		}
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && !set_linger0(fd) &&
+		if (fd >= 0 && !storm_linger0(fd) &&
 		    !connect(fd, (struct sockaddr *)&s->addr, sizeof(s->addr))) {
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 

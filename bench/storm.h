@@ -42,6 +42,14 @@ struct storm_result {
 
 /* A listening socket on 127.0.0.1:port (0: any), SO_LINGER {1, 0}. */
 int storm_listen(uint16_t port, uint16_t *bound);
+/*
+ * The same on any address: family AF_INET or AF_INET6, addr its text
+ * ("::1", "::ffff:127.0.0.1": an IPv6 socket that accepts IPv4 clients).
+ */
+int storm_listen_at(int family, const char *addr, uint16_t port,
+		    uint16_t *bound);
+/* SO_LINGER {1, 0}: close() sends RST.  0 or -1. */
+int storm_linger0(int fd);
 /* Run one storm; 0, or -errno when it could not start. */
 int storm_run(const struct storm_opts *o, struct storm_result *r);
 

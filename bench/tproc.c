@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,8 @@ static void on_line(struct tproc *t, const char *line, size_t len,
 	unsigned long a, b, c;
 	uint64_t zero = 0;
 
+	if (t->line_fn)
+		t->line_fn(t->line_ctx, line, len, now);
 	if (len >= 4 && !memcmp(line, "PID ", 4)) {
 		atomic_compare_exchange_strong(&t->t_header, &zero, now);
 		return;
@@ -222,18 +225,35 @@ out:
 	return NULL;
 }
 
+static int spawn(struct tproc *t, char *const argv[]);
+
 int tproc_spawn(struct tproc *t, char *const argv[], uint16_t storm_port,
 		uint16_t probe_port, bool count_mode)
 {
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, e;
-
 	memset(t, 0, sizeof(*t));
-	t->pid = -1;
-	t->out_fd = t->err_fd = t->probe_efd = -1;
-	pthread_mutex_init(&t->errlock, NULL);
 	t->storm_port = storm_port;
 	t->probe_port = probe_port;
 	t->count_mode = count_mode;
+	return spawn(t, argv);
+}
+
+int tproc_spawn_lines(struct tproc *t, char *const argv[], tproc_line_fn fn,
+		      void *ctx)
+{
+	memset(t, 0, sizeof(*t));
+	t->line_fn = fn;
+	t->line_ctx = ctx;
+	return spawn(t, argv);
+}
+
+/* t is zeroed but for what the caller set; the reader starts with it. */
+static int spawn(struct tproc *t, char *const argv[])
+{
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, e;
+
+	t->pid = -1;
+	t->out_fd = t->err_fd = t->probe_efd = -1;
+	pthread_mutex_init(&t->errlock, NULL);
 	t->seen = calloc(65536, sizeof(*t->seen));
 	t->probe_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!t->seen || t->probe_efd < 0 ||
@@ -329,6 +349,23 @@ int tproc_stop(struct tproc *t, uint64_t timeout_ns)
 	return 0;
 }
 
+void tproc_drain(struct tproc *t, _Atomic unsigned long *count,
+		 unsigned long want, uint64_t max_ns, uint64_t quiet_ns)
+{
+	uint64_t end = now_ns() + max_ns, quiet_since = now_ns();
+	unsigned long last = *count;
+
+	while (*count < want && now_ns() < end && tproc_alive(t)) {
+		sleep_ns(20000000);
+		if (*count != last) {
+			last = *count;
+			quiet_since = now_ns();
+		} else if (now_ns() - quiet_since > quiet_ns) {
+			break;
+		}
+	}
+}
+
 void tproc_free(struct tproc *t)
 {
 	if (t->pid > 0)
@@ -373,6 +410,35 @@ unsigned long tproc_reported_lost(struct tproc *t)
 	}
 	free(s);
 	return n;
+}
+
+int tproc_need_root(const char *prog)
+{
+	const char *ci = getenv("CI"), *rp = getenv("NETRACE_REQUIRE_PRIV");
+
+	if (!geteuid())
+		return 0;
+	if ((ci && !strcmp(ci, "true")) || (rp && !strcmp(rp, "1"))) {
+		fprintf(stderr, "%s: needs root (CI=true: not skipping)\n", prog);
+		return 1;
+	}
+	fprintf(stderr, "%s: needs root: skipped\n", prog);
+	return 77;
+}
+
+void fails_add(struct fails *f, const char *fmt, ...)
+{
+	size_t len = strlen(f->text);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s: %s\n", f->prog, f->who, msg);
+	f->n++;
+	snprintf(f->text + len, sizeof(f->text) - len, "%s%s",
+		 len ? "; " : "", msg);
 }
 
 long proc_status_field(pid_t pid, const char *key, bool all_tasks)

@@ -14,9 +14,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+
+/* Every line of stdout, without its newline, as the reader reads it. */
+typedef void (*tproc_line_fn)(void *ctx, const char *line, size_t len,
+			      uint64_t now);
 
 struct tproc {
 	pid_t pid;
@@ -44,6 +49,9 @@ struct tproc {
 	_Atomic unsigned long count_sum;	/* -c: CONNECTS to storm_port */
 	_Atomic uint64_t *seen;		/* [client port]: probe row arrival */
 
+	tproc_line_fn line_fn;		/* NULL, or called for every line */
+	void *line_ctx;
+
 	char *errtext;			/* all of stderr */
 	size_t errlen, errcap;
 	pthread_mutex_t errlock;
@@ -60,6 +68,9 @@ void sleep_ns(uint64_t ns);
 /* Start argv[0] (searched in PATH); 0 or -errno. */
 int tproc_spawn(struct tproc *t, char *const argv[], uint16_t storm_port,
 		uint16_t probe_port, bool count_mode);
+/* The same, with fn called by the reader thread for every line. */
+int tproc_spawn_lines(struct tproc *t, char *const argv[], tproc_line_fn fn,
+		      void *ctx);
 /*
  * SIGINT (again every 3 s), wait up to timeout (then SIGKILL), reap,
  * join the reader.
@@ -67,10 +78,33 @@ int tproc_spawn(struct tproc *t, char *const argv[], uint16_t storm_port,
 int tproc_stop(struct tproc *t, uint64_t timeout_ns);
 void tproc_free(struct tproc *t);
 bool tproc_alive(struct tproc *t);
+/*
+ * Wait until *count (rows the caller counts) reaches want, the tracer
+ * stops, no row came for quiet_ns or max_ns passed.
+ */
+void tproc_drain(struct tproc *t, _Atomic unsigned long *count,
+		 unsigned long want, uint64_t max_ns, uint64_t quiet_ns);
 /* Copy of stderr so far, NUL-terminated (caller frees). */
 char *tproc_stderr(struct tproc *t);
 /* "N events lost" on stderr (netrace), 0 if absent. */
 unsigned long tproc_reported_lost(struct tproc *t);
+
+/*
+ * 0 as root.  Else a note on stderr and the exit status to end with: 77
+ * (ctest's skip), or 1 with CI=true or NETRACE_REQUIRE_PRIV=1, where a
+ * skipped privileged test hides a broken feature.
+ */
+int tproc_need_root(const char *prog);
+
+/* The failures of one run: counted, and summed up in text. */
+struct fails {
+	const char *prog, *who;	/* stderr lines say "prog: who: message" */
+	int n;
+	char text[1024];	/* "; "-separated messages, truncated */
+};
+
+void fails_add(struct fails *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* /proc/PID: a "Key:  N kB" field of status, summed over tasks if all. */
 long proc_status_field(pid_t pid, const char *key, bool all_tasks);
