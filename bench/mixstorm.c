@@ -232,7 +232,7 @@ static void child_conn(struct mixstorm *m, unsigned long i)
 	pid_t pid;
 
 	/* Made before fork(): the child of a threaded process stays simple. */
-	snprintf(name, sizeof(name), MIX_COMM "-c%lu", i % 1000);
+	snprintf(name, sizeof(name), "%s-c%lu", m->o.tag, i % 1000);
 	pid = fork();
 	if (pid < 0) {
 		mix_error(m, errno);
@@ -250,13 +250,21 @@ static void child_conn(struct mixstorm *m, unsigned long i)
 	m->children++;
 }
 
+static void thread_name(struct mixstorm *m, const char *what)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%s-%s", m->o.tag, what);
+	prctl(PR_SET_NAME, name);
+}
+
 static void *client(void *arg)
 {
 	struct mixstorm *m = arg;
 	unsigned long i;
 	uint64_t due, now;
 
-	prctl(PR_SET_NAME, MIX_COMM "-cl");
+	thread_name(m, "cl");
 	for (;;) {
 		i = atomic_fetch_add(&m->next, 1);
 		due = m->t0 + (uint64_t)(i * (double)SEC / m->o.rate);
@@ -296,7 +304,7 @@ static void *acceptor(void *arg)
 	struct pollfd p[L_N];
 	int i;
 
-	prctl(PR_SET_NAME, MIX_COMM "-acc");
+	thread_name(m, "acc");
 	for (i = 0; i < L_N; i++)
 		p[i] = (struct pollfd){ .fd = m->lfd[i], .events = POLLIN };
 	while (!m->stop_accept) {

@@ -20,7 +20,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MIX_COMM	"nrsoak"	/* every name the storm uses starts so */
+/*
+ * Every thread and child of the storm is named "TAG-...": tag[] of
+ * mix_opts, at most MIX_TAG_MAX characters, so that the rows of two
+ * storms on one machine (two soaks at once) tell each other apart.
+ */
+#define MIX_TAG_MAX	10
 
 enum mix_side { MIX_CONNECT, MIX_ACCEPT };
 
@@ -42,6 +47,7 @@ struct mix_opts {
 	unsigned int rate;	/* connects per second, all kinds */
 	int threads;		/* client threads */
 	unsigned int child_every;	/* 0: no child processes */
+	char tag[MIX_TAG_MAX + 1];	/* names: TAG-cl, TAG-acc, TAG-cN */
 };
 
 struct mix_stats {

@@ -42,6 +42,9 @@
 #define MAX_SHOWN	5		/* examples of each kind of mismatch */
 #define RATE_TOL	1.25		/* CPU per event: at about the same rate */
 
+/* The storm's names, "nrsPID-...": this run's rows and no other's. */
+static char tag[MIX_TAG_MAX + 1];
+
 /* An applet's rows: its JSON keys, and which hold the row's four fields. */
 struct applet {
 	const char *name;
@@ -94,6 +97,8 @@ struct run {
 	/* written by the reader thread */
 	_Atomic unsigned long events, ours, not_json, bad;
 	_Atomic bool probe_seen;
+	char own_pid[32];		/* "\"pid\":N," of this process */
+	char own_comm[32];		/* "\"comm\":\"TAG-" of the storm */
 	char bad_line[256];
 	struct row *rows;
 	size_t nrows, caprows;
@@ -282,9 +287,9 @@ static void bad_row(struct run *r, const char *line, size_t len)
 
 static void on_line(void *ctx, const char *line, size_t len, uint64_t now)
 {
-	static const char mine[] = "\"comm\":\"" MIX_COMM;
 	static const char probe[] = "\"comm\":\"" PROBE_COMM "\"";
 	struct run *r = ctx;
+	bool own_pid;
 	struct row row;
 	json_t *o;
 
@@ -295,12 +300,18 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t now)
 		return;
 	}
 	r->events++;
+	own_pid = memmem(line, len, r->own_pid, strlen(r->own_pid));
 	if (memmem(line, len, probe, sizeof(probe) - 1)) {
-		r->probe_seen = true;
+		/* Another nrsoak's probe says nothing about ours. */
+		r->probe_seen = r->probe_seen || own_pid;
 		return;
 	}
-	/* Other processes' rows are not parsed (whose they are: later). */
-	if (!memmem(line, len, mine, sizeof(mine) - 1))
+	/*
+	 * Other processes' rows are not kept: those of our storm carry its
+	 * tag or come from this process.  Whether their pids are the
+	 * storm's is checked at the end.
+	 */
+	if (!own_pid && !memmem(line, len, r->own_comm, strlen(r->own_comm)))
 		return;
 	o = json_loadb(line, len, 0, NULL);
 	if (o && json_is_object(o) && parse_row(r->a, o, &row))
@@ -359,6 +370,8 @@ static int start_tracer(struct tproc *t, struct run *r)
 	char *argv[] = { (char *)cfg.netrace, (char *)r->a->name, "-j", NULL };
 	char *e;
 
+	snprintf(r->own_pid, sizeof(r->own_pid), "\"pid\":%d,", getpid());
+	snprintf(r->own_comm, sizeof(r->own_comm), "\"comm\":\"%s-", tag);
 	if (tproc_spawn_lines(t, argv, on_line, r)) {
 		fails_add(&r->fails, "cannot start %s", cfg.netrace);
 		return -1;
@@ -553,7 +566,10 @@ static size_t expected_rows(struct run *r, const struct mix_rec *log,
 	return k;
 }
 
-/* The storm's rows only: the pids its log names. */
+/*
+ * The storm's rows only: the pids its log names.  The rows kept carry
+ * its names or this pid: one from another pid is a wrong pid.
+ */
 static size_t own_rows(struct run *r, const uint32_t *pids, size_t npids)
 {
 	size_t i, k = 0;
@@ -622,6 +638,9 @@ static void check_rows(struct run *r, struct mixstorm *m)
 	ne = expected_rows(r, log, n, exp, pids);
 	ng = own_rows(r, pids, n);
 	match(r, exp, ne, r->rows, ng);
+	if (r->foreign)
+		fails_add(&r->fails, "%lu rows under the storm's names from pids it did not have",
+			  r->foreign);
 	if (r->missing || r->unexpected || r->dups)
 		fails_add(&r->fails, "%lu of %lu storm rows missing, %lu unexpected, %lu duplicated",
 			  r->missing, ne, r->unexpected, r->dups);
@@ -662,6 +681,7 @@ static void soak(struct run *r)
 	struct tproc t;
 	int err;
 
+	snprintf(mo.tag, sizeof(mo.tag), "%s", tag);
 	if (start_tracer(&t, r))
 		goto out;
 	err = mix_start(&m, &mo);
@@ -691,7 +711,7 @@ static void summary(const struct run *r)
 	printf("\n%s: %.0f s, %lu connects (%lu refused, %lu by short-lived child processes, %lu reset before connect() returned), %lu accepts\n",
 	       r->a->name, z->t, r->storm.connects, r->storm.refused,
 	       r->storm.children, r->storm.early_resets, r->storm.accepts);
-	printf("%s: rows printed %lu, all processes; the storm's log wants %lu: %lu matched field by field, %lu missing, %lu unexpected, %lu duplicated (%lu rows of other nrsoak runs ignored); lost reported %lu\n",
+	printf("%s: rows printed %lu, all processes; the storm's log wants %lu: %lu matched field by field, %lu missing, %lu unexpected, %lu duplicated, %lu from pids not the storm's; lost reported %lu\n",
 	       r->a->name, (unsigned long)r->events, r->expected, r->matched,
 	       r->missing, r->unexpected, r->dups, r->foreign, r->lost);
 	printf("%s: RSS %ld -> %ld KiB (first/last third medians %.0f / %.0f, allowed +%.0f); fds %ld -> %ld (%.0f / %.0f, +%.0f); CPU per event %.3f / %.3f us (allowed +%.3f; %d of %d intervals at the median event rate)\n",
@@ -790,7 +810,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	prctl(PR_SET_NAME, MIX_COMM);
+	snprintf(tag, sizeof(tag), "nrs%d", getpid());
 	printf("nrsoak: %.0f s per applet at %u connects/s, samples every %.0f s; RSS may grow %.0f KiB, fds %.0f, CPU per event %.0f%% + %.2f us (last third's median against the first's, after a 10%% warm-up; CPU per event over the intervals within -20%%/+25%% of the median event rate)\n",
 	       cfg.secs, cfg.rate, cfg.interval, cfg.rss_slack_kb, cfg.fd_slack,
 	       cfg.cpu_rel * 100, cfg.cpu_abs_us);
