@@ -384,10 +384,24 @@ static int start_tracer(struct tproc *t, struct run *r)
 	return -1;
 }
 
+/* What the tracer said on stderr besides its banner, for the reader. */
+static void show_stderr(struct tproc *t, const struct run *r)
+{
+	char *e = tproc_stderr(t), *line, *save = NULL;
+
+	for (line = strtok_r(e, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "Tracing ", 8))
+			fprintf(stderr, "nrsoak: %s: its stderr: %s\n",
+				r->a->name, line);
+	free(e);
+}
+
 /* SIGINT must end it at once, with status 0. */
 static void stop_tracer(struct tproc *t, struct run *r)
 {
 	tproc_stop(t, 10 * SEC);
+	show_stderr(t, r);
 	if (t->killed || t->sigints > 1)
 		fails_add(&r->fails, "did not stop on SIGINT (%d sent%s)", t->sigints,
 			  t->killed ? ", then SIGKILL" : "");
@@ -811,7 +825,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(tag, sizeof(tag), "nrs%d", getpid());
-	printf("nrsoak: %.0f s per applet at %u connects/s, samples every %.0f s; RSS may grow %.0f KiB, fds %.0f, CPU per event %.0f%% + %.2f us (last third's median against the first's, after a 10%% warm-up; CPU per event over the intervals within -20%%/+25%% of the median event rate)\n",
+	printf("nrsoak: %.0f s per applet at %u connects/s, samples every %g s; RSS may grow %.0f KiB, fds %.0f, CPU per event %.0f%% + %.2f us (last third's median against the first's, after a 10%% warm-up; CPU per event over the intervals within -20%%/+25%% of the median event rate)\n",
 	       cfg.secs, cfg.rate, cfg.interval, cfg.rss_slack_kb, cfg.fd_slack,
 	       cfg.cpu_rel * 100, cfg.cpu_abs_us);
 	for (i = 0; i < (int)NAPPLETS; i++) {
