@@ -8,6 +8,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +16,7 @@
 #include "out.h"
 
 #define OUT_FILE_CHUNK	(1u << 20)	/* a regular file takes any size */
-#define OUT_MIN_CAP	(64u << 10)
+#define OUT_MIN_CAP	(64u << 10)	/* what a pipe holds */
 
 int out_init(struct out *o, int fd, const sigset_t *waitmask)
 {
@@ -60,7 +61,8 @@ static size_t pipe_room(const struct out *o)
 
 void out_free(struct out *o)
 {
-	free(o->buf);
+	if (o->buf)
+		munmap(o->buf, o->cap);
 	free(o->segs);
 	o->buf = NULL;
 	o->segs = NULL;
@@ -68,21 +70,36 @@ void out_free(struct out *o)
 	o->nsegs = o->segcap = 0;
 }
 
+/*
+ * The buffer is mapped by hand, not malloc()ed: a burst of rows may grow
+ * it to megabytes, and shrink_idle() must give that back to the system
+ * for sure (a freed heap block may well stay in RSS for good).
+ */
+static bool resize(struct out *o, size_t cap)
+{
+	void *p;
+
+	if (!o->buf)
+		p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	else
+		p = mremap(o->buf, o->cap, cap, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		return false;
+	o->buf = p;
+	o->cap = cap;
+	return true;
+}
+
 static bool reserve(struct out *o, size_t len)
 {
 	size_t cap = o->cap ? o->cap : OUT_MIN_CAP;
-	char *p;
 
 	if (o->len + len <= o->cap)
 		return true;
 	while (cap < o->len + len)
 		cap *= 2;
-	p = realloc(o->buf, cap);
-	if (!p)
-		return false;
-	o->buf = p;
-	o->cap = cap;
-	return true;
+	return resize(o, cap);
 }
 
 static size_t count_lines(const char *p, size_t len)
@@ -193,12 +210,14 @@ static int wait_room(const struct out *o, uint64_t deadline_ns)
 	}
 }
 
-/* Forget what went out. */
+/* Forget what went out; all of it: back to the smallest buffer. */
 static void compact(struct out *o)
 {
 	if (o->done == o->len) {
 		o->len = o->done = o->whole = 0;
 		o->nsegs = 0;
+		if (o->cap > OUT_MIN_CAP)
+			resize(o, OUT_MIN_CAP);
 		return;
 	}
 	if (o->done < o->cap / 2)

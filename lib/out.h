@@ -78,5 +78,10 @@ static inline void out_set_kind(struct out *o, enum out_kind k)
  */
 int out_flush(struct out *o, uint64_t deadline_ns);
 void out_left(const struct out *o, struct out_left *l);
+/* Bytes held, not yet written. */
+static inline size_t out_held(const struct out *o)
+{
+	return o->len - o->done;
+}
 
 #endif

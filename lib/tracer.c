@@ -380,6 +380,7 @@ struct run {
 	int cgroup_fd, mntns_fd;
 	bool ringbuf;
 	bool nomem;		/* a row could not be kept */
+	bool paused;		/* rows held reached OUT_HIGH_WATER */
 	int out_err;		/* why output stopped: 0, -EPIPE, ... */
 };
 
@@ -584,6 +585,13 @@ static int choose_strategy(struct run *r)
 	return -1;
 }
 
+/*
+ * Rows held for stdout, past which the ring's events are left in the
+ * ring until they are written: what a slow reader costs is kernel
+ * memory netrace has anyway, not more of its own.
+ */
+#define OUT_HIGH_WATER	(256u << 10)
+
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
@@ -593,6 +601,11 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	if (r->t->event(r->ctx, data)) {
 		r->nomem = true;
 		return -ENOMEM;
+	}
+	/* This record is consumed all the same: stop after it. */
+	if (out_held(&out) > OUT_HIGH_WATER) {
+		r->paused = true;
+		return -EAGAIN;
 	}
 	return 0;
 }
@@ -634,17 +647,25 @@ static int open_buffer(struct run *r)
 
 #define MAX_FDS	8
 
-/* Every event the buffer holds, into rows; 0 or -errno. */
-static int consume(struct run *r)
+/*
+ * Events the buffer holds, into rows: all of them (all: a stop), or
+ * until the rows held reach OUT_HIGH_WATER (a ring's events; a perf
+ * buffer is read whole).  0 or -errno.
+ */
+static int consume(struct run *r, bool all)
 {
 	int err;
 
 	out_set_kind(&out, OUT_EVENT);
-	err = r->rb ? ring_buffer__consume(r->rb) : perf_buffer__consume(r->pb);
+	do {
+		r->paused = false;
+		err = r->rb ? ring_buffer__consume(r->rb) :
+			      perf_buffer__consume(r->pb);
+	} while (all && r->paused);
 	out_set_kind(&out, OUT_OTHER);
 	if (r->nomem || out.nomem)
 		return -ENOMEM;
-	return err < 0 ? err : 0;
+	return err < 0 && !r->paused ? err : 0;
 }
 
 /*
@@ -656,7 +677,7 @@ static int consume(struct run *r)
  */
 static int poll_loop(struct run *r)
 {
-	struct timespec ts = { .tv_nsec = POLL_MS * 1000000L };
+	struct timespec ts = { .tv_nsec = POLL_MS * 1000000L }, now = {};
 	struct pollfd pfd[1 + MAX_FDS];
 	int fds[MAX_FDS], nfd = 0, i, err;
 
@@ -676,7 +697,8 @@ static int poll_loop(struct run *r)
 			r->out_err = err;
 			return 0;
 		}
-		if (ppoll(pfd, 1 + nfd, &ts, &wait_mask) < 0) {
+		/* Events left in the ring at the high water: no waiting. */
+		if (ppoll(pfd, 1 + nfd, r->paused ? &now : &ts, &wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
 			nr_err("waiting for events: %s", strerror(errno));
@@ -684,7 +706,7 @@ static int poll_loop(struct run *r)
 		}
 		if (r->t->drain)
 			r->t->drain(r->ctx);
-		err = consume(r);
+		err = consume(r, false);
 		if (err) {
 			nr_err("reading events: %s", strerror(-err));
 			return -1;
@@ -706,7 +728,7 @@ static int stop_tracing(struct run *r)
 	netrace_bpf__detach(r->skel);
 	if (r->t->drain)
 		r->t->drain(r->ctx);
-	err = consume(r);
+	err = consume(r, true);
 	if (!err && r->t->finish && r->t->finish(r->skel, r->ctx))
 		err = -ENOMEM;
 	if (err)

@@ -112,6 +112,32 @@ static void test_big_pipe(void **state)
 	close(p[1]);
 }
 
+/*
+ * A burst grows the buffer; once all of it is out, the buffer is back to
+ * its first size: what a burst took is given back, RSS stays flat.
+ */
+static void test_shrinks_when_empty(void **state)
+{
+	char path[] = "/tmp/nr_test_out_XXXXXX";
+	struct out o;
+	size_t first;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	out_init(&o, fd, NULL);
+	append_rows(&o, 0, 1, 100);
+	first = o.cap;
+	append_rows(&o, 1, 5000, 100);
+	assert_true(o.cap >= 5001 * 100 && o.cap > first);
+	assert_int_equal(out_flush(&o, 0), 0);
+	assert_int_equal(o.cap, first);
+	assert_int_equal(lseek(fd, 0, SEEK_END), 5001 * 100);
+	out_free(&o);
+	close(fd);
+}
+
 /* A line not yet ended stays until it is. */
 static void test_partial_line_kept(void **state)
 {
@@ -275,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_partial_line_kept),
 		cmocka_unit_test(test_deadline_whole_lines),
 		cmocka_unit_test(test_big_pipe),
+		cmocka_unit_test(test_shrinks_when_empty),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_epipe),
 		cmocka_unit_test(test_nonblocking_pipe),
