@@ -72,8 +72,8 @@ void out_free(struct out *o)
 
 /*
  * The buffer is mapped by hand, not malloc()ed: a burst of rows may grow
- * it to megabytes, and shrink_idle() must give that back to the system
- * for sure (a freed heap block may well stay in RSS for good).
+ * it to megabytes, and out_trim() must give that back to the system for
+ * sure (a freed heap block may well stay in RSS for good).
  */
 static bool resize(struct out *o, size_t cap)
 {
@@ -210,14 +210,12 @@ static int wait_room(const struct out *o, uint64_t deadline_ns)
 	}
 }
 
-/* Forget what went out; all of it: back to the smallest buffer. */
+/* Forget what went out. */
 static void compact(struct out *o)
 {
 	if (o->done == o->len) {
 		o->len = o->done = o->whole = 0;
 		o->nsegs = 0;
-		if (o->cap > OUT_MIN_CAP)
-			resize(o, OUT_MIN_CAP);
 		return;
 	}
 	if (o->done < o->cap / 2)
@@ -249,6 +247,12 @@ int out_flush(struct out *o, uint64_t deadline_ns)
 	}
 	compact(o);
 	return err;
+}
+
+void out_trim(struct out *o)
+{
+	if (o->done == o->len && o->cap > OUT_MIN_CAP)
+		resize(o, OUT_MIN_CAP);
 }
 
 void out_left(const struct out *o, struct out_left *l)

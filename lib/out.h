@@ -78,6 +78,12 @@ static inline void out_set_kind(struct out *o, enum out_kind k)
  */
 int out_flush(struct out *o, uint64_t deadline_ns);
 void out_left(const struct out *o, struct out_left *l);
+/*
+ * All written: give back what a burst grew the buffer to.  For quiet
+ * moments: while rows stream, the buffer keeps its size (growing it again
+ * costs page faults on every batch).
+ */
+void out_trim(struct out *o);
 /* Bytes held, not yet written. */
 static inline size_t out_held(const struct out *o)
 {

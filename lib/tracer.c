@@ -679,7 +679,7 @@ static int poll_loop(struct run *r)
 {
 	struct timespec ts = { .tv_nsec = POLL_MS * 1000000L }, now = {};
 	struct pollfd pfd[1 + MAX_FDS];
-	int fds[MAX_FDS], nfd = 0, i, err;
+	int fds[MAX_FDS], nfd = 0, i, n, err;
 
 	pfd[0].fd = r->rb ? ring_buffer__epoll_fd(r->rb) :
 			    perf_buffer__epoll_fd(r->pb);
@@ -698,12 +698,16 @@ static int poll_loop(struct run *r)
 			return 0;
 		}
 		/* Events left in the ring at the high water: no waiting. */
-		if (ppoll(pfd, 1 + nfd, r->paused ? &now : &ts, &wait_mask) < 0) {
+		n = ppoll(pfd, 1 + nfd, r->paused ? &now : &ts, &wait_mask);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			nr_err("waiting for events: %s", strerror(errno));
 			return -1;
 		}
+		/* No wakeup in POLL_MS: a quiet moment, rows all written. */
+		if (!n)
+			out_trim(&out);
 		if (r->t->drain)
 			r->t->drain(r->ctx);
 		err = consume(r, false);
