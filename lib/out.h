@@ -62,7 +62,11 @@ struct out_left {
  */
 int out_init(struct out *o, int fd, const sigset_t *waitmask);
 void out_free(struct out *o);
-/* A stream whose writes out_append() (fclose() it before out_free()). */
+/*
+ * A stream whose writes out_append(), buffered: fflush() it before
+ * out_set_kind(), out_flush() and out_left() (fclose() it before
+ * out_free()).
+ */
 FILE *out_stream(struct out *o);
 /* Keep len bytes; 0, or -ENOMEM (then the bytes are not kept). */
 int out_append(struct out *o, const char *p, size_t len);

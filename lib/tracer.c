@@ -656,16 +656,25 @@ static int consume(struct run *r, bool all)
 {
 	int err;
 
+	fflush(stdout);
 	out_set_kind(&out, OUT_EVENT);
 	do {
 		r->paused = false;
 		err = r->rb ? ring_buffer__consume(r->rb) :
 			      perf_buffer__consume(r->pb);
 	} while (all && r->paused);
+	fflush(stdout);
 	out_set_kind(&out, OUT_OTHER);
 	if (r->nomem || out.nomem)
 		return -ENOMEM;
 	return err < 0 && !r->paused ? err : 0;
+}
+
+/* What the applet wrote to stdout, whole rows to the reader: out_flush(). */
+static int write_rows(uint64_t deadline_ns)
+{
+	fflush(stdout);
+	return out_flush(&out, deadline_ns);
 }
 
 /*
@@ -690,7 +699,7 @@ static int poll_loop(struct run *r)
 	for (i = 0; i <= nfd; i++)
 		pfd[i].events = POLLIN;
 	while (!stop_signals) {
-		err = out_flush(&out, 0);
+		err = write_rows(0);
 		if (err == -EINTR)
 			continue;
 		if (err) {
@@ -739,7 +748,7 @@ static int stop_tracing(struct run *r)
 		nr_err("reading events: %s", strerror(-err));
 	deadline = nr_clock_ns(CLOCK_MONOTONIC) + STOP_DEADLINE_S * 1000000000ULL;
 	do
-		r->out_err = out_flush(&out, deadline);
+		r->out_err = write_rows(deadline);
 	while (r->out_err == -EINTR && stop_signals < 2);
 	return err ? -1 : 0;
 }

@@ -288,6 +288,10 @@ static void test_stream(void **state)
 	assert_non_null(f);
 	assert_true(fprintf(f, "%s %d\n", "row", 1) > 0);
 	assert_int_equal(fwrite("row 2\n", 1, 6, f), 6);
+	/* Buffered: nothing reaches out before a flush. */
+	out_left(&o, &left);
+	assert_int_equal(left.lines, 0);
+	assert_int_equal(fflush(f), 0);
 	out_left(&o, &left);
 	assert_int_equal(left.lines, 2);
 	assert_int_equal(out_flush(&o, 0), 0);
