@@ -14,7 +14,9 @@
 # Nothing is installed under a name bcc-tools owns (/usr/share/bcc/...,
 # tcpconnect.8, tcpaccept.8): the man pages are netrace-<applet>(8).
 # Applet links in a PATH directory are off by default (see
-# NETRACE_INSTALL_PATH_LINKS and packaging/README.md).
+# NETRACE_INSTALL_PATH_LINKS and packaging/README.md), and so are the
+# links at bcc-tools' paths (NETRACE_INSTALL_BCC_LINKS: the RPM's
+# netrace-bcc-compat subpackage, which conflicts with bcc-tools).
 
 if(NOT DEFINED NETRACE_APPLETS)
 	include(${CMAKE_CURRENT_LIST_DIR}/applets.cmake)
@@ -22,6 +24,8 @@ endif()
 
 option(NETRACE_INSTALL_PATH_LINKS
 	"Also install <sbindir>/<applet> links (generic names such as tcpconnect in PATH)" OFF)
+option(NETRACE_INSTALL_BCC_LINKS
+	"Also install <datadir>/bcc/tools/<applet> links, bcc-tools' paths (the netrace-bcc-compat package)" OFF)
 set(NETRACE_TOOLSDIR "${CMAKE_INSTALL_DATADIR}/netrace/tools" CACHE PATH
 	"Applet links, in the spirit of /usr/share/bcc/tools")
 set(NETRACE_EXAMPLESDIR "${CMAKE_INSTALL_DATADIR}/netrace/doc" CACHE PATH
@@ -63,6 +67,11 @@ foreach(_a ${NETRACE_APPLETS})
 	if(NETRACE_INSTALL_PATH_LINKS)
 		nr_install_link("${CMAKE_INSTALL_SBINDIR}" ${_a})
 	endif()
+	# For scripts that run /usr/share/bcc/tools/APPLET; never on by
+	# default: the paths are bcc-tools' (packaging/README.md).
+	if(NETRACE_INSTALL_BCC_LINKS)
+		nr_install_link("${CMAKE_INSTALL_DATADIR}/bcc/tools" ${_a})
+	endif()
 	if(EXISTS ${_nr_src}/man/netrace-${_a}.8)
 		install(FILES ${_nr_src}/man/netrace-${_a}.8
 			DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
@@ -88,11 +97,12 @@ add_custom_target(dist
 	COMMENT "dist: netrace-${PROJECT_VERSION}.tar.gz"
 	VERBATIM USES_TERMINAL)
 
-# make rpm: source and binary RPMs and a yum repository in <build>/rpm.
+# make rpm: unsigned source and binary RPMs in <build>/rpm (a release,
+# signed, with its repository and tarball: packaging/release.sh).
 add_custom_target(rpm
 	COMMAND ${_nr_src}/packaging/build-rpm.sh --out ${CMAKE_BINARY_DIR}/rpm
 		--tarball ${NETRACE_DIST_TARBALL}
-	COMMENT "rpm: RPMs and a yum repository in ${CMAKE_BINARY_DIR}/rpm"
+	COMMENT "rpm: RPMs in ${CMAKE_BINARY_DIR}/rpm"
 	VERBATIM USES_TERMINAL)
 add_dependencies(rpm dist)
 
@@ -105,12 +115,30 @@ add_test(NAME packaging.install
 	COMMAND ${_nr_src}/tests/packaging/install.sh
 		--build ${CMAKE_BINARY_DIR}
 		--work ${CMAKE_BINARY_DIR}/packaging-test/install)
+# A whole release, signed with a key made for it (packaging/release.sh):
+# what the RPM, repository and tarball tests and the VM matrix (which
+# boots the RPM's binary) check.  rpmbuild builds the project once more.
+set(NETRACE_RELEASE_DIR ${CMAKE_BINARY_DIR}/release)
+add_test(NAME packaging.release
+	COMMAND ${_nr_src}/tests/packaging/release.sh
+		--out ${NETRACE_RELEASE_DIR})
+set_tests_properties(packaging.release PROPERTIES FIXTURES_SETUP release
+	TIMEOUT 1800)
 add_test(NAME packaging.rpm
 	COMMAND ${_nr_src}/tests/packaging/rpm.sh
-		--source ${_nr_src} --version ${PROJECT_VERSION}
-		--netrace $<TARGET_FILE:netrace>
+		--release ${NETRACE_RELEASE_DIR} --source ${_nr_src}
+		--version ${PROJECT_VERSION} --netrace $<TARGET_FILE:netrace>
 		--work ${CMAKE_BINARY_DIR}/packaging-test/rpm)
-set_tests_properties(packaging.docs packaging.install packaging.rpm PROPERTIES
+add_test(NAME packaging.repo
+	COMMAND ${_nr_src}/tests/packaging/repo.sh
+		--release ${NETRACE_RELEASE_DIR} --version ${PROJECT_VERSION}
+		--work ${CMAKE_BINARY_DIR}/packaging-test/repo)
+add_test(NAME packaging.tarball
+	COMMAND ${_nr_src}/tests/packaging/tarball.sh
+		--release ${NETRACE_RELEASE_DIR} --version ${PROJECT_VERSION}
+		--work ${CMAKE_BINARY_DIR}/packaging-test/tarball)
+set_tests_properties(packaging.rpm packaging.repo packaging.tarball PROPERTIES
+	FIXTURES_REQUIRED release TIMEOUT 600)
+set_tests_properties(packaging.docs packaging.install packaging.release
+	packaging.rpm packaging.repo packaging.tarball PROPERTIES
 	LABELS packaging SKIP_RETURN_CODE 77)
-# rpmbuild builds the whole project once more (about a minute here).
-set_tests_properties(packaging.rpm PROPERTIES TIMEOUT 1800)

@@ -3,12 +3,12 @@
 #
 # packaging/build-rpm.sh [--out DIR] [--tarball FILE]
 #
-# Source and binary RPMs of netrace, and a yum/dnf repository of the
-# binary ones:
+# Source and binary RPMs of netrace, unsigned (packaging/release.sh signs
+# them and makes the repository):
 #   DIR/SOURCES/netrace-VERSION.tar.gz   (packaging/dist.sh, unless --tarball)
 #   DIR/SRPMS/netrace-VERSION-RELEASE.src.rpm
 #   DIR/RPMS/ARCH/netrace-VERSION-RELEASE.ARCH.rpm
-#   DIR/repo/  the binary RPMs and repodata/ (createrepo_c)
+#   DIR/RPMS/noarch/netrace-bcc-compat-VERSION-RELEASE.noarch.rpm
 # DIR defaults to build/rpm in the source tree.  The spec used is the one
 # inside the tarball, so the tarball alone is what is built.
 #
@@ -32,15 +32,14 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for tool in rpmbuild rpmspec createrepo_c; do
+for tool in rpmbuild rpmspec; do
 	command -v "$tool" >/dev/null ||
-		die "$tool not found: install rpm and createrepo-c (Debian) or rpm-build and createrepo_c (Fedora/RHEL)"
+		die "$tool not found: install rpm (Debian) or rpm-build (Fedora/RHEL)"
 done
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -rf "$out/BUILD" "$out/BUILDROOT" "$out/RPMS" "$out/SRPMS" "$out/SPECS" \
-	"$out/repo"
+rm -rf "$out/BUILD" "$out/BUILDROOT" "$out/RPMS" "$out/SRPMS" "$out/SPECS"
 mkdir -p "$out/SOURCES" "$out/SPECS"
 
 version=$(rpmspec -q --srpm --qf '%{version}' "$src/packaging/netrace.spec")
@@ -83,10 +82,5 @@ fi
 
 rpmbuild "${args[@]}" "$out/SPECS/netrace.spec"
 
-mkdir -p "$out/repo"
-find "$out/RPMS" -name '*.rpm' -exec cp -t "$out/repo" {} +
-createrepo_c --quiet "$out/repo"
-
 echo "build-rpm: source RPM:  $(ls "$out"/SRPMS/*.src.rpm)"
-echo "build-rpm: repository:  $out/repo"
-for f in "$out/repo"/*.rpm; do echo "build-rpm:   $f"; done
+find "$out/RPMS" -name '*.rpm' | sort | sed 's/^/build-rpm: binary RPM:  /'

@@ -61,13 +61,40 @@ help_options() {
 
 # expected_files APPLET...: tests/packaging/expected-files.txt with its
 # @APPLET@ lines expanded, comments dropped, sorted.
+# EXPECTED=NAME picks tests/packaging/NAME instead.
 expected_files() {
 	local line a
+	local list=$(dirname "${BASH_SOURCE[0]}")/${EXPECTED:-expected-files.txt}
 	while IFS= read -r line; do
 		case $line in
 		'#'*|'')	;;
 		*@APPLET@*)	for a in "$@"; do echo "${line//@APPLET@/$a}"; done ;;
 		*)		echo "$line" ;;
 		esac
-	done <"$(dirname "${BASH_SOURCE[0]}")/expected-files.txt" | LC_ALL=C sort
+	done <"$list" | LC_ALL=C sort
+}
+
+# rpm_files RPM: the package's files as expected-files.txt writes them.
+rpm_files() {
+	rpm -qp --nosignature --qf '[%{FILEMODES:perms}\t%{FILENAMES}\t%{FILELINKTOS}\n]' "$1" |
+		awk -F'\t' '
+			$2 ~ "^/usr/lib/\\.build-id(/|$)" { next }
+			$1 ~ /^d/ { print $2 "/"; next }
+			$1 ~ /^l/ { print $2 " -> " $3; next }
+			{ print $2 }' | LC_ALL=C sort
+}
+
+# same_list WHAT EXPECTED-FILE GOT-FILE: ok when equal, else the diff.
+same_list() {
+	if diff -u "$2" "$3" >"$3.diff"; then
+		ok "$1"
+	else
+		sed 's/^/#   /' "$3.diff"
+		not_ok "$1"
+	fi
+}
+
+# need_root WHAT: root (chroot, rpm --root), or skip/fail.
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip_or_fail "$1 needs root"
 }

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# tests/packaging/rpm.sh --netrace BIN --version V --work DIR [--source DIR]
+# tests/packaging/rpm.sh --release DIR --netrace BIN --version V --work DIR
+#                        [--source DIR]
 #
-# The RPM, end to end, as packaging/build-rpm.sh makes it:
-#   - rpmbuild builds source and binary RPMs from the dist tarball;
+# The RPMs of a release (packaging/release.sh --out DIR, the
+# packaging.release fixture), package by package:
 #   - rpmlint finds no errors (packaging/netrace.rpmlintrc says which
 #     warnings are accepted, and why);
-#   - the RPM's files are exactly tests/packaging/expected-files.txt;
-#   - installed into a scratch root (rpm --root, --nodeps --noscripts), the
-#     applet links run by their names, rpm -V is clean, and it installs
-#     next to a stand-in bcc-tools package (BCC's paths) without conflicts;
-#   - createrepo_c's repository answers dnf repoquery with the package,
-#     its version and its provides.
-# Needs rpm, rpmlint, createrepo-c and dnf (Debian packages); in CI a
+#   - RHEL 8's rpm 4.14 reads them: xz or gzip payload, SHA-256 file
+#     digests, an RSA/SHA-256 signature, no rpmlib() feature rpm 4.14 lacks;
+#   - the RHEL 8 floor: no requirement but rpmlib() and glibc's own
+#     sonames, no glibc symbol version above GLIBC_2.28 (rpm -qpR, and
+#     readelf -d / objdump -T of the packaged binary); the checker is shown
+#     to fail on the build tree's dynamically linked netrace;
+#   - the file lists are exactly tests/packaging/expected-files.txt and
+#     expected-files-bcc-compat.txt;
+#   - installed into a scratch root with rpm --root (dependencies checked:
+#     the root holds nothing else), signatures verified with the release's
+#     key, the applets run there (chroot) by their names, rpm -V is clean;
+#   - netrace installs next to a stand-in bcc-tools (BCC's paths), and
+#     netrace-bcc-compat is refused beside it (Conflicts) and installs
+#     without it, its /usr/share/bcc/tools links running netrace.
+# Needs root, rpm, rpmlint and binutils (Debian packages); in CI a
 # missing one is a failure, elsewhere a skip.
 set -euo pipefail
 
@@ -24,119 +33,238 @@ here=$(cd "$(dirname "$0")" && pwd)
 netrace=
 version=
 work=
+release=
 src=$(cd "$here/../.." && pwd)
+usage() {
+	echo "usage: $0 --release DIR --netrace BIN --version V --work DIR [--source DIR]" >&2
+	exit 2
+}
 while [ $# -gt 0 ]; do
 	case $1 in
+	--release)	release=$2; shift 2 ;;
 	--netrace)	netrace=$2; shift 2 ;;
 	--version)	version=$2; shift 2 ;;
 	--work)		work=$2; shift 2 ;;
 	--source)	src=$2; shift 2 ;;
-	*)		echo "usage: $0 --netrace BIN --version V --work DIR [--source DIR]" >&2; exit 2 ;;
+	*)		usage ;;
 	esac
 done
-[ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] ||
-	{ echo "usage: $0 --netrace BIN --version V --work DIR [--source DIR]" >&2; exit 2; }
+[ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] && [ -d "$release" ] || usage
 
-need_tools "rpm rpmlint createrepo-c dnf" \
-	rpm rpmbuild rpmspec rpmlint createrepo_c dnf git tar gzip
+need_tools "rpm rpmlint binutils man-db" rpm rpmbuild rpmlint readelf objdump man chroot
+need_root "installing into a scratch root and chroot"
 
 rm -rf "$work"
 mkdir -p "$work"
 
-# --- build ---------------------------------------------------------------
-echo "# packaging/build-rpm.sh --out $work/rpm (log: $work/build.log)"
-if "$src/packaging/build-rpm.sh" --out "$work/rpm" >"$work/build.log" 2>&1; then
-	ok "rpmbuild: source and binary RPMs from netrace-$version.tar.gz"
-else
-	tail -40 "$work/build.log" | sed 's/^/#   /'
-	not_ok "rpmbuild: source and binary RPMs from netrace-$version.tar.gz"
-	finish
-fi
-mapfile -t rpms < <(find "$work/rpm/RPMS" -name 'netrace-*.rpm' ! -name '*debug*')
-srpm=$(find "$work/rpm/SRPMS" -name "netrace-$version-*.src.rpm")
-check "one binary RPM (${rpms[*]##*/})" test ${#rpms[@]} -eq 1
-rpmfile=${rpms[0]}
-check "source RPM ${srpm##*/}" test -f "$srpm"
-nv=$(rpm -qp --qf '%{NAME} %{VERSION}' "$rpmfile")
+main=$(find "$release/repo" -name "netrace-$version-*.rpm" ! -name '*.noarch.rpm')
+compat=$(find "$release/repo" -name "netrace-bcc-compat-$version-*.noarch.rpm")
+srpm=$(find "$release" -maxdepth 1 -name "netrace-$version-*.src.rpm")
+spec=$release/rpm/SPECS/netrace.spec
+key=$release/repo/RPM-GPG-KEY-netrace
+for f in "$main" "$compat" "$srpm" "$spec" "$key"; do
+	[ -n "$f" ] && [ -f "$f" ] ||
+		{ not_ok "the release in $release has its RPMs, spec and key"; finish; }
+done
+q() { rpm -qp --nosignature "$@"; }
+nv=$(q --qf '%{NAME} %{VERSION}' "$main")
 check "package is 'netrace $version' ($nv)" test "$nv" = "netrace $version"
-check "the tarball is netrace-$version/ with the spec" \
-	tar -tzf "$work/rpm/SOURCES/netrace-$version.tar.gz" >/dev/null \
-		"netrace-$version/packaging/netrace.spec"
 
 # --- rpmlint -------------------------------------------------------------
 # rpmlint exits non-zero on errors only (warnings are listed, not fatal).
 if rpmlint -c "$src/packaging/rpmlint.toml" -r "$src/packaging/netrace.rpmlintrc" \
-	"$work/rpm/SPECS/netrace.spec" "$srpm" "$rpmfile" >"$work/rpmlint.log" 2>&1; then
+	"$spec" "$srpm" "$main" "$compat" >"$work/rpmlint.log" 2>&1; then
 	ok "rpmlint: no errors ($(tail -1 "$work/rpmlint.log"))"
 else
 	not_ok "rpmlint: no errors"
 fi
 sed 's/^/#   rpmlint: /' "$work/rpmlint.log"
 
-# --- file list -------------------------------------------------------------
-rpm -qp --qf '[%{FILEMODES:perms}\t%{FILENAMES}\t%{FILELINKTOS}\n]' "$rpmfile" |
-	awk -F'\t' '
-		$2 ~ "^/usr/lib/\\.build-id(/|$)" { next }
-		$1 ~ /^d/ { print $2 "/"; next }
-		$1 ~ /^l/ { print $2 " -> " $3; next }
-		{ print $2 }' | LC_ALL=C sort >"$work/files"
-mapfile -t applets < <("$netrace" --list)
-expected_files "${applets[@]}" >"$work/expected"
-if diff -u "$work/expected" "$work/files" >"$work/files.diff"; then
-	ok "rpm -qlp is tests/packaging/expected-files.txt"
+# --- what rpm 4.14 (RHEL 8) reads ------------------------------------------
+# rpmlibProvides[] of rpm 4.14.2 (lib/rpmds.c), as RHEL 8 builds it (with
+# bzip2, xz, Lua and file capabilities; without zstd): a package needing
+# a feature not listed, or a newer version of one, does not install there.
+rpm414='rpmlib(VersionedDependencies) 3.0.3-1
+rpmlib(CompressedFileNames) 3.0.4-1
+rpmlib(PayloadIsBzip2) 3.0.5-1
+rpmlib(PayloadIsXz) 5.2-1
+rpmlib(PayloadIsLzma) 4.4.2-1
+rpmlib(PayloadFilesHavePrefix) 4.0-1
+rpmlib(ExplicitPackageProvide) 4.0-1
+rpmlib(HeaderLoadSortsTags) 4.0.1-1
+rpmlib(ScriptletInterpreterArgs) 4.0.3-1
+rpmlib(PartialHardlinkSets) 4.0.4-1
+rpmlib(ConcurrentAccess) 4.1-1
+rpmlib(BuiltinLuaScripts) 4.2.2-1
+rpmlib(FileDigests) 4.6.0-1
+rpmlib(FileCaps) 4.6.1-1
+rpmlib(ScriptletExpansion) 4.9.0-1
+rpmlib(TildeInVersions) 4.10.0-1
+rpmlib(LargeFiles) 4.12.0-1
+rpmlib(RichDependencies) 4.12.0-1'
+# rpmlib_beyond_414 RPM: each rpmlib() need rpm 4.14 cannot meet.
+rpmlib_beyond_414() {
+	local name op ver have
+	q --requires "$1" | while read -r name op ver; do
+		[[ $name == rpmlib\(* ]] || continue
+		have=$(awk -v n="$name" '$1 == n { print $2 }' <<<"$rpm414")
+		if [ -z "$have" ]; then
+			echo "$name (rpm 4.14 has no such feature)"
+		elif [ -n "$ver" ] &&
+		     [ "$(printf '%s\n%s\n' "$ver" "$have" | sort -V | tail -1)" != "$have" ]; then
+			echo "$name $op $ver (rpm 4.14 has $have)"
+		fi
+	done
+}
+for f in "$main" "$compat" "$srpm"; do
+	n=${f##*/}
+	comp=$(q --qf '%{PAYLOADCOMPRESSOR}' "$f")
+	check "$n: payload $comp (xz or gzip, not zstd)" \
+		bash -c '[ "$1" = xz ] || [ "$1" = gzip ]' bash "$comp"
+	# 8 is PGPHASHALGO_SHA256; rpm >= 4.6 reads it.
+	algo=$(q --qf '%{FILEDIGESTALGO}' "$f")
+	check "$n: file digests SHA-256 (FILEDIGESTALGO $algo)" test "$algo" = 8
+	sig=$(q --qf '%{RSAHEADER:pgpsig}' "$f")
+	check "$n: signed, RSA/SHA256 ($sig)" bash -c '[[ $1 == RSA/SHA256,* ]]' bash "$sig"
+	beyond=$(rpmlib_beyond_414 "$f")
+	if [ -z "$beyond" ]; then
+		ok "$n: every rpmlib() requirement is one rpm 4.14 meets"
+	else
+		echo "$beyond" | sed 's/^/#   /'
+		not_ok "$n: every rpmlib() requirement is one rpm 4.14 meets"
+	fi
+done
+
+# --- the RHEL 8 floor ---------------------------------------------------------
+# What a minimal RHEL 8 has: glibc 2.28's libraries (and rtld(GNU_HASH),
+# which its glibc provides); no libbpf.so.1 (RHEL 8 has libbpf.so.0), and
+# libelf, libz or libcap-ng only when installed, so not needed at all.
+glibc_libs='^(libc|libm|libdl|libpthread|librt|libresolv|ld-linux-x86-64|ld-linux-aarch64)\.so\.[0-9]+'
+floor=2.28
+above_floor() {	# above_floor: GLIBC_x.y versions on stdin above $floor
+	grep -o 'GLIBC_[0-9][0-9.]*' | sort -u | sed 's/GLIBC_//' |
+		while read -r v; do
+			[ "$(printf '%s\n%s\n' "$v" "$floor" | sort -V | tail -1)" = "$floor" ] ||
+				echo "GLIBC_$v"
+		done
+}
+# floor_violations REQUIRES-FILE BINARY: what would not hold on RHEL 8.
+floor_violations() {
+	local r
+	while read -r r; do
+		case $r in
+		rpmlib\(*|'rtld(GNU_HASH)') ;;
+		*)	grep -Eq "$glibc_libs" <<<"$r" || echo "requires $r" ;;
+		esac
+	done <"$1"
+	above_floor <"$1" | sed 's/^/requires a symbol version /'
+	readelf -d "$2" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+		grep -Ev "$glibc_libs" | sed 's/^/NEEDED /' || :
+	objdump -T "$2" 2>/dev/null | above_floor | sed 's/^/binds /' || :
+}
+mkdir -p "$work/x"
+(cd "$work/x" && rpm2cpio "$main" | cpio -idm --quiet ./usr/sbin/netrace)
+bin=$work/x/usr/sbin/netrace
+q --requires "$main" | awk '{ print $1 }' >"$work/requires"
+sed 's/^/#   requires: /' "$work/requires"
+v=$(floor_violations "$work/requires" "$bin")
+if [ -z "$v" ]; then
+	ok "RHEL 8 floor: no library but glibc's, nothing above GLIBC_$floor (rpm -qpR, readelf -d, objdump -T)"
 else
-	sed 's/^/#   /' "$work/files.diff"
-	not_ok "rpm -qlp is tests/packaging/expected-files.txt"
+	echo "$v" | sed 's/^/#   /'
+	not_ok "RHEL 8 floor: no library but glibc's, nothing above GLIBC_$floor (rpm -qpR, readelf -d, objdump -T)"
 fi
+check "the packaged binary is statically linked (no program interpreter)" \
+	bash -c '! readelf -l "$1" | grep -q INTERP' bash "$bin"
+# The checker must be able to fail: the build tree's netrace, linked
+# against this host's libbpf.so.1 and glibc, is what the old package was.
+if readelf -l "$netrace" | grep -q INTERP; then
+	: >"$work/requires.dyn"
+	v=$(floor_violations "$work/requires.dyn" "$netrace")
+	echo "$v" | sed 's/^/#   build tree: /'
+	check "the floor check fails on the build tree's dynamic netrace" \
+		grep -q 'libbpf\.so' <<<"$v"
+fi
+
+# --- file lists ---------------------------------------------------------------
+mapfile -t applets < <("$netrace" --list)
+rpm_files "$main" >"$work/files"
+expected_files "${applets[@]}" >"$work/expected"
+same_list "netrace: rpm -qlp is tests/packaging/expected-files.txt" \
+	"$work/expected" "$work/files"
+rpm_files "$compat" >"$work/files-compat"
+EXPECTED=expected-files-bcc-compat.txt expected_files "${applets[@]}" >"$work/expected-compat"
+same_list "netrace-bcc-compat: rpm -qlp is tests/packaging/expected-files-bcc-compat.txt" \
+	"$work/expected-compat" "$work/files-compat"
 check "the binary is /usr/sbin/netrace, mode 755" \
-	test "$(rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpmfile" |
+	test "$(q --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$main" |
 		grep ' /usr/sbin/netrace$')" = "-rwxr-xr-x /usr/sbin/netrace"
 check "man pages, examples, README and LICENSE are marked doc/license" \
-	test "$(rpm -qp --docfiles "$rpmfile" | grep -c -e /man8/ -e /doc/)" -ge 4
+	test "$(q --docfiles "$main" | grep -c -e /man8/ -e /doc/)" -ge 4
 check "LICENSE is %license" bash -c \
-	'rpm -qp --licensefiles "$1" | grep -qx /usr/share/licenses/netrace/LICENSE' \
-	bash "$rpmfile"
+	'rpm -qp --nosignature --licensefiles "$1" | grep -qx /usr/share/licenses/netrace/LICENSE' \
+	bash "$main"
+req=$(q --requires "$compat" | grep -v '^rpmlib(' | tr '\n' ' ')
+rel=$(q --qf '%{RELEASE}' "$main")
+check "netrace-bcc-compat requires netrace = $version-$rel ($req)" \
+	test "$req" = "netrace = $version-$rel "
+check "netrace-bcc-compat conflicts with bcc-tools" \
+	bash -c '[ "$(rpm -qp --nosignature --conflicts "$1")" = bcc-tools ]' bash "$compat"
 
 # --- install into a scratch root ------------------------------------------
 root=$work/root
 mkdir -p "$root"
 rpm --root "$root" --initdb
-if rpm --root "$root" -i --nodeps --noscripts "$rpmfile" 2>"$work/install.err"; then
-	ok "rpm --root -i --nodeps --noscripts"
+rpm --root "$root" --import "$key"
+for f in "$main" "$compat"; do
+	check "rpm -K ${f##*/} with the release's key: digests signatures OK" \
+		bash -c 'rpm --root "$1" -K "$2" | grep -q ": digests signatures OK$"' bash "$root" "$f"
+done
+# No --nodeps: the package needs nothing the empty root lacks.
+if rpm --root "$root" -i "$main" 2>"$work/install.err"; then
+	ok "rpm --root -i into an empty root (dependencies checked)"
 else
 	sed 's/^/#   /' "$work/install.err"
-	not_ok "rpm --root -i --nodeps --noscripts"
+	not_ok "rpm --root -i into an empty root (dependencies checked)"
 	finish
 fi
-check "rpm -V: installed files as packaged" rpm --root "$root" -V --nodeps netrace
-for a in "${applets[@]}"; do
-	link=$root/usr/share/netrace/tools/$a
-	# Through the link, the applet of its name: as "netrace APPLET".
-	if out=$("$link" --help 2>&1) && [[ $out == "usage: $a "* ]] &&
-	   [ "$out" = "$("$root/usr/sbin/netrace" "$a" --help)" ]; then
-		ok "installed /usr/share/netrace/tools/$a --help is 'netrace $a --help'"
+check "rpm -V: installed files as packaged" rpm --root "$root" -V netrace
+# run_in_root WHAT CMD...: CMD in the root, where only the package is.
+run_in_root() {
+	local what=$1 out
+	shift
+	if out=$(chroot "$root" "$@" 2>&1); then
+		printf '%s\n' "$out"
 	else
-		echo "$out" | head -3 | sed 's/^/#   /'
-		not_ok "installed /usr/share/netrace/tools/$a --help is 'netrace $a --help'"
+		echo "$out" | head -3 | sed 's/^/#   /' >&2
+		return 1
+	fi
+}
+for a in "${applets[@]}"; do
+	# Through the link, the applet of its name: as "netrace APPLET".
+	if out=$(run_in_root "$a" "/usr/share/netrace/tools/$a" --help) &&
+	   [[ $out == "usage: $a "* ]] &&
+	   [ "$out" = "$(chroot "$root" /usr/sbin/netrace "$a" --help)" ]; then
+		ok "installed /usr/share/netrace/tools/$a --help is 'netrace $a --help' (chroot)"
+	else
+		not_ok "installed /usr/share/netrace/tools/$a --help is 'netrace $a --help' (chroot)"
 	fi
 done
+check "installed netrace --version is 'netrace $version' (chroot)" \
+	test "$(run_in_root version /usr/sbin/netrace --version)" = "netrace $version"
 if printf '%s\n' "${applets[@]}" | grep -qx xdpfeatures; then
 	# The reference table: no kernel, no privileges.
-	if out=$("$root/usr/share/netrace/tools/xdpfeatures" --drivers 2>&1) &&
-	   [ -n "$out" ]; then
-		ok "installed xdpfeatures --drivers prints the driver table"
-	else
-		echo "$out" | head -3 | sed 's/^/#   /'
-		not_ok "installed xdpfeatures --drivers prints the driver table"
-	fi
+	check "installed xdpfeatures --drivers prints the driver table (chroot)" \
+		bash -c '[ -n "$(chroot "$1" /usr/share/netrace/tools/xdpfeatures --drivers)" ]' \
+		bash "$root"
 fi
 check "installed man page netrace(8) formats" bash -c \
 	'man -l "$1" >/dev/null 2>&1' bash "$root/usr/share/man/man8/netrace.8.gz"
 
 # A stand-in for bcc-tools with the paths bcc-tools owns that could
 # collide (/usr/share/bcc/tools/APPLET, tools/doc/APPLET_example.txt, the
-# man pages by Fedora's and by upstream's name): both packages install side
-# by side (rpm refuses file conflicts).
+# man pages by Fedora's and by upstream's name): netrace installs next to
+# it (rpm refuses file conflicts), netrace-bcc-compat must not.
 mkdir -p "$work/bcc/SPECS"
 {
 	cat <<'EOF'
@@ -169,65 +297,43 @@ EOF
 } >"$work/bcc/SPECS/bcc-tools.spec"
 if rpmbuild -bb --nodeps --define "_topdir $work/bcc" --define "__os_install_post %{nil}" \
 	"$work/bcc/SPECS/bcc-tools.spec" >"$work/bcc.log" 2>&1 &&
-   rpm --root "$root" -i --nodeps --noscripts \
+   rpm --root "$root" -i --nodeps --noscripts --nosignature \
 	"$work"/bcc/RPMS/noarch/bcc-tools-*.rpm 2>"$work/bcc.err"; then
-	ok "installs next to bcc-tools (no file conflicts)"
+	ok "netrace installs next to bcc-tools (no file conflicts)"
 else
 	sed 's/^/#   /' "$work/bcc.err" "$work/bcc.log" | tail -20
-	not_ok "installs next to bcc-tools (no file conflicts)"
+	not_ok "netrace installs next to bcc-tools (no file conflicts)"
 fi
-if rpm --root "$root" -e --nodeps --noscripts netrace 2>"$work/erase.err" &&
-   [ -z "$(cd "$root" && find usr -path '*netrace*' -print -quit)" ]; then
+if rpm --root "$root" -i "$compat" >"$work/compat.err" 2>&1; then
+	not_ok "netrace-bcc-compat is refused next to bcc-tools"
+else
+	sed 's/^/#   /' "$work/compat.err"
+	check "netrace-bcc-compat is refused next to bcc-tools (Conflicts)" \
+		grep -Eq 'bcc-tools conflicts with netrace-bcc-compat|netrace-bcc-compat.* conflicts with bcc-tools' \
+		"$work/compat.err"
+fi
+rpm --root "$root" -e --nodeps --noscripts bcc-tools
+if rpm --root "$root" -i "$compat" 2>"$work/compat.err"; then
+	ok "netrace-bcc-compat installs without bcc-tools"
+	for a in "${applets[@]}"; do
+		check "/usr/share/bcc/tools/$a --help is 'netrace $a --help' (chroot)" \
+			bash -c '[ "$(chroot "$1" /usr/share/bcc/tools/$2 --help)" = "$(chroot "$1" /usr/sbin/netrace $2 --help)" ]' \
+			bash "$root" "$a"
+	done
+	check "netrace cannot be removed while netrace-bcc-compat needs it" \
+		bash -c '! rpm --root "$1" -e netrace 2>/dev/null' bash "$root"
+	check "rpm -e netrace-bcc-compat" rpm --root "$root" -e netrace-bcc-compat
+else
+	sed 's/^/#   /' "$work/compat.err"
+	not_ok "netrace-bcc-compat installs without bcc-tools"
+fi
+if rpm --root "$root" -e netrace 2>"$work/erase.err" &&
+   [ -z "$(cd "$root" && find usr -path '*netrace*' -print -quit)" ] &&
+   [ ! -e "$root/usr/share/bcc" ]; then
 	ok "rpm -e removes every netrace file"
 else
 	sed 's/^/#   /' "$work/erase.err"
 	not_ok "rpm -e removes every netrace file"
-fi
-
-# --- the yum repository ----------------------------------------------------
-repo=$work/rpm/repo
-check "createrepo_c made $repo/repodata" test -f "$repo/repodata/repomd.xml"
-# dnf against this repository alone (--repo; no system repositories),
-# with --releasever (Debian's dnf has no system release to read it from)
-# and a scratch cache and install root.
-dnfq() {
-	dnf -q --setopt=reposdir=/dev/null \
-		--repofrompath="netrace,file://$repo" --repo netrace \
-		--setopt=cachedir="$work/dnf/cache" --setopt=netrace.gpgcheck=0 \
-		--installroot="$work/dnf/root" --releasever=1 \
-		repoquery "$@" 2>"$work/dnf.err"
-}
-mkdir -p "$work/dnf/root"
-if info=$(dnfq --info netrace); then
-	echo "$info" | sed 's/^/#   /'
-	check "dnf repoquery --info: Name netrace" \
-		grep -Eq '^Name +: netrace$' <<<"$info"
-	check "dnf repoquery --info: Version $version" \
-		grep -Eq "^Version +: $version\$" <<<"$info"
-else
-	sed 's/^/#   /' "$work/dnf.err"
-	not_ok "dnf repoquery --info netrace"
-fi
-release=$(rpm -qp --qf '%{RELEASE}' "$rpmfile")
-arch=$(rpm -qp --qf '%{ARCH}' "$rpmfile")
-if provides=$(dnfq --provides netrace); then
-	echo "$provides" | sed 's/^/#   /'
-	check "dnf repoquery --provides: netrace = $version-$release" \
-		grep -qx "netrace = $version-$release" <<<"$provides"
-	isa=$(rpm --eval "%{_isa}" 2>/dev/null || :)
-	[[ -n $isa && $isa != *'%'* ]] || isa="($arch)"
-	check "dnf repoquery --provides: netrace$isa = $version-$release" \
-		grep -qxF "netrace$isa = $version-$release" <<<"$provides"
-else
-	sed 's/^/#   /' "$work/dnf.err"
-	not_ok "dnf repoquery --provides netrace"
-fi
-if requires=$(dnfq --requires netrace); then
-	echo "$requires" | sed 's/^/#   requires: /'
-	check "dnf repoquery --requires: libbpf.so.1 (found by rpm)" \
-		grep -q '^libbpf\.so\.1' <<<"$requires"
-else
-	not_ok "dnf repoquery --requires netrace"
 fi
 
 finish

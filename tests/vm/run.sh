@@ -26,6 +26,7 @@ suite_timeout=${NETRACE_VM_SUITE_TIMEOUT:-240}
 update=1
 install=1
 require_static=0
+netrace_rpm=
 expect_auto=fentry
 # Modules the VMs load (with what they depend on): the virtio-net NIC's
 # driver and bus, and what the suites create (veth pairs, tap devices).
@@ -59,6 +60,10 @@ usage: tests/vm/run.sh [options]
   --require-static  fail if netrace cannot be linked statically (default:
                     warn, name the missing symbols and run a dynamically
                     linked netrace, with its libraries, in the VMs)
+  --netrace-rpm RPM|DIR  boot the netrace of this binary RPM (or of the
+                    netrace-VERSION-RELEASE.ARCH.rpm in DIR, e.g. a
+                    release's repo/) instead of building one: what users
+                    install is what is tested (ctest's vm.matrix does)
   -h, --help        this text
 EOF
 }
@@ -118,6 +123,8 @@ while [ $# -gt 0 ]; do
 	--no-update) update=0; shift ;;
 	--no-install) install=0; shift ;;
 	--require-static) require_static=1; shift ;;
+	--netrace-rpm) netrace_rpm=${2:?}; shift 2 ;;
+	--netrace-rpm=*) netrace_rpm=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) bad_usage "unknown option: $1" ;;
 	esac
@@ -206,8 +213,34 @@ fi
 
 # ---- build ---------------------------------------------------------------
 
+# rpm_netrace RPM|DIR: unpack /usr/sbin/netrace of the binary RPM (in DIR:
+# the one netrace-VERSION-RELEASE.ARCH.rpm) into the build directory and
+# make it netrace_bin.  The RPM's binary is static (packaging/netrace.spec).
+rpm_netrace()
+{
+	local f=$1 dir=$build/from-rpm
+	if [ -d "$f" ]; then
+		mapfile -t rpms < <(find "$f" -maxdepth 1 -name "netrace-[0-9]*.$(uname -m).rpm")
+		[ ${#rpms[@]} -eq 1 ] ||
+			die "--netrace-rpm: ${#rpms[@]} netrace-*.$(uname -m).rpm in $f, want one"
+		f=${rpms[0]}
+	fi
+	[ -f "$f" ] || die "--netrace-rpm: no such file: $f"
+	command -v rpm2cpio >/dev/null && command -v cpio >/dev/null ||
+		die "--netrace-rpm needs rpm2cpio and cpio: apt-get install rpm2cpio cpio"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && rpm2cpio "$f" | cpio -idm --quiet ./usr/sbin/netrace) ||
+		die "--netrace-rpm: cannot unpack $f"
+	[ -x "$dir/usr/sbin/netrace" ] || die "--netrace-rpm: $f has no /usr/sbin/netrace"
+	readelf -l "$dir/usr/sbin/netrace" | grep -q INTERP &&
+		die "--netrace-rpm: the netrace of $f is dynamically linked"
+	netrace_bin=$dir/usr/sbin/netrace
+	log "netrace from $f"
+}
+
 mkdir -p "$build" "$out"
-log "building $src in $build (NETRACE_STATIC=ON)"
+log "building $src in $build (NETRACE_STATIC=ON; the suites${netrace_rpm:+ only})"
 cmake -S "$src" -B "$build" -DNETRACE_STATIC=ON -DBUILD_TESTING=ON \
 	>"$out/cmake-configure.log" 2>&1 ||
 	{ tail -n 30 "$out/cmake-configure.log" >&2; die "cmake configure failed (log: $out/cmake-configure.log)"; }
@@ -216,7 +249,9 @@ suite_build=$build	# where the it_* suites are built
 build_dyn=${build%/}-dynamic	# only if the static link fails
 static_warn=
 rm -f "$netrace_bin"
-if ! cmake --build "$build" -j "$(nproc)" --target netrace >"$out/build-netrace.log" 2>&1; then
+if [ -n "$netrace_rpm" ]; then
+	rpm_netrace "$netrace_rpm"
+elif ! cmake --build "$build" -j "$(nproc)" --target netrace >"$out/build-netrace.log" 2>&1; then
 	# The one known way the static link fails: a library without a .a
 	# (a new dependency that ships none).  Say exactly which symbols need
 	# it and, unless --require-static, go on with a dynamic netrace: the
