@@ -34,11 +34,24 @@ enum {
 
 #pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
 
-/* x86-64 kernel register names, as BPF_KPROBE() expects them. */
+/*
+ * The kprobe strategy's registers, as BPF_KPROBE() reads them for the
+ * architecture the object is built for (-D__TARGET_ARCH_...): x86-64's
+ * pt_regs names, arm64's user_pt_regs (x0-x30 in regs[]).
+ */
+#if defined(__TARGET_ARCH_arm64)
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+};
+#else
 struct pt_regs {
 	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
 	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
 };
+#endif
 
 struct in6_addr {
 	union {

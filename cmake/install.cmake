@@ -136,6 +136,7 @@ add_test(NAME packaging.repo
 add_test(NAME packaging.tarball
 	COMMAND ${_nr_src}/tests/packaging/tarball.sh
 		--release ${NETRACE_RELEASE_DIR} --version ${PROJECT_VERSION}
+		--netrace $<TARGET_FILE:netrace>
 		--work ${CMAKE_BINARY_DIR}/packaging-test/tarball)
 set_tests_properties(packaging.rpm packaging.repo packaging.tarball PROPERTIES
 	FIXTURES_REQUIRED release TIMEOUT 600)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# packaging/build-rpm.sh [--out DIR] [--tarball FILE]
+# packaging/build-rpm.sh [--out DIR] [--tarball FILE] [--arch LIST]
 #
 # Source and binary RPMs of netrace, unsigned (packaging/release.sh signs
 # them and makes the repository):
@@ -9,6 +9,10 @@
 #   DIR/SRPMS/netrace-VERSION-RELEASE.src.rpm
 #   DIR/RPMS/ARCH/netrace-VERSION-RELEASE.ARCH.rpm
 #   DIR/RPMS/noarch/netrace-bcc-compat-VERSION-RELEASE.noarch.rpm
+# --arch LIST: x86_64 and/or aarch64, comma-separated (default: this
+# machine's).  Another architecture than this machine's is cross-compiled
+# (cmake/aarch64-linux-gnu.cmake on x86_64: gcc-aarch64-linux-gnu and the
+# arm64 multiarch -dev packages), its unit tests run through qemu-user.
 # DIR defaults to build/rpm in the source tree.  The spec used is the one
 # inside the tarball, so the tarball alone is what is built.
 #
@@ -20,6 +24,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$src/build/rpm
 tarball=
+arches=$(uname -m)
 
 die() { echo "build-rpm: $*" >&2; exit 1; }
 
@@ -27,7 +32,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--out)		out=$2; shift 2 ;;
 	--tarball)	tarball=$2; shift 2 ;;
-	-h|--help)	sed -n '3,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--arch)		arches=${2//,/ }; shift 2 ;;
+	-h|--help)	sed -n '3,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*)		die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -67,7 +73,7 @@ if [ -z "$nodeps" ]; then
 		nodeps=1
 	fi
 fi
-args=(-ba --define "_topdir $out")
+args=(--define "_topdir $out")
 if [ "$nodeps" = 1 ]; then
 	echo "build-rpm: not an RPM distribution: rpmbuild --nodeps" >&2
 	args+=(--nodeps)
@@ -80,7 +86,37 @@ if [ "$nodeps" = 1 ]; then
 	fi
 fi
 
-rpmbuild "${args[@]}" "$out/SPECS/netrace.spec"
+# cross_args ARCH: rpmbuild's options to build ARCH on this machine.
+cross_args() {
+	local triplet=$1-linux-gnu t
+	[ -f "$src/cmake/$triplet.cmake" ] ||
+		die "--arch $1: no cmake/$triplet.cmake to cross-compile from $(uname -m)"
+	for t in gcc strip objdump; do
+		command -v "$triplet-$t" >/dev/null ||
+			die "--arch $1: no $triplet-$t: apt-get install gcc-$triplet (and, after dpkg --add-architecture arm64, the -dev:arm64 packages; packaging/README.md)"
+	done
+	echo "--target=$1"
+	echo "--define=netrace_cmake_args -DCMAKE_TOOLCHAIN_FILE=cmake/$triplet.cmake"
+	echo "--define=__strip $triplet-strip"
+	echo "--define=__objdump $triplet-objdump"
+}
+
+# The source RPM once, with the first architecture; binary RPMs for all.
+build=-ba
+for arch in $arches; do
+	case $arch in
+	x86_64|aarch64)	;;
+	*)	die "--arch: '$arch' is not x86_64 or aarch64" ;;
+	esac
+	extra=()
+	if [ "$arch" != "$(uname -m)" ]; then
+		mapfile -t extra < <(cross_args "$arch")
+		[ ${#extra[@]} -gt 0 ] || exit 1
+	fi
+	echo "build-rpm: $arch" >&2
+	rpmbuild "${args[@]}" "$build" "${extra[@]}" "$out/SPECS/netrace.spec"
+	build=-bb
+done
 
 echo "build-rpm: source RPM:  $(ls "$out"/SRPMS/*.src.rpm)"
 find "$out/RPMS" -name '*.rpm' | sort | sed 's/^/build-rpm: binary RPM:  /'

@@ -43,10 +43,9 @@ esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 [ -x "$here/sbin/netrace" ] || { echo "install.sh: no sbin/netrace next to $0" >&2; exit 1; }
-# The applets of this binary (a static one runs on any host of its
-# architecture), so the links always match it.
-applets=$("$here/sbin/netrace" --list) ||
-	{ echo "install.sh: $here/sbin/netrace --list failed: is this the machine's architecture?" >&2; exit 1; }
+# The applets the package links (release.sh wrote the list from the RPM).
+applets=$(cat "$here/share/netrace/applets") ||
+	{ echo "install.sh: no share/netrace/applets next to $0" >&2; exit 1; }
 
 root=$destdir$prefix
 put() {	# put MODE FILE DIR: install FILE into DIR

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# packaging/release.sh --key KEYID --url URL [--out DIR]
-# packaging/release.sh --ephemeral-key [--url URL] [--out DIR]
+# packaging/release.sh --key KEYID --url URL [--out DIR] [--arch LIST]
+# packaging/release.sh --ephemeral-key [--url URL] [--out DIR] [--arch LIST]
 #
 # A release in one command, from the source tree:
 #   DIR/rpm/           rpmbuild's tree (SOURCES, SRPMS, RPMS: packaging/build-rpm.sh)
@@ -11,9 +11,10 @@
 #                        gzip metadata) with its detached signature
 #                        repomd.xml.asc, RPM-GPG-KEY-netrace, netrace.repo
 #   DIR/netrace-VERSION-RELEASE.src.rpm   the signed source RPM
-#   DIR/netrace-VERSION-linux-ARCH.tar.gz the release tarball: the binary
-#                        taken out of the binary RPM, install.sh, man pages,
-#                        examples, completion, README.md, LICENSE
+#   DIR/netrace-VERSION-linux-ARCH.tar.gz the release tarball of each
+#                        architecture: the binary taken out of its binary
+#                        RPM, install.sh, man pages, examples, completion,
+#                        README.md, LICENSE
 #   DIR/SHA256SUMS, SHA256SUMS.asc        sums of the above, signed
 # DIR defaults to build/release in the source tree.
 #
@@ -21,7 +22,9 @@
 # --ephemeral-key makes a new key in a scratch keyring, signs with it and
 # throws the secret away (tests, dry runs: only RPM-GPG-KEY-netrace
 # remains).  --url is where DIR/repo/ will be served from (netrace.repo's
-# baseurl; default: file://DIR/repo).
+# baseurl; default: file://DIR/repo).  --arch: the architectures, x86_64
+# and/or aarch64 (default x86_64,aarch64: aarch64 is cross-compiled on an
+# x86_64 host, see packaging/build-rpm.sh).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,9 +32,10 @@ out=$src/build/release
 key=
 ephemeral=0
 url=
+arches=x86_64,aarch64
 
 die() { echo "release: $*" >&2; exit 1; }
-usage() { sed -n '3,25s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '3,29s/^# \{0,1\}//p' "$0"; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--key)		key=${2:?}; shift 2 ;;
 	--ephemeral-key) ephemeral=1; shift ;;
 	--url)		url=${2:?}; shift 2 ;;
+	--arch)		arches=${2:?}; shift 2 ;;
 	-h|--help)	usage; exit 0 ;;
 	*)		echo "release: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -86,12 +91,18 @@ gpg --batch --list-secret-keys "$key" >/dev/null 2>&1 ||
 	die "no secret key '$key' in ${GNUPGHOME:-~/.gnupg}"
 
 # --- build the RPMs -----------------------------------------------------------
-"$src/packaging/build-rpm.sh" --out "$out/rpm"
+# This machine's architecture first: its build makes the source RPM.
+host=$(uname -m)
+arches=$(tr ',' '\n' <<<"$arches" | awk -v h="$host" '$0 == h { print; next } { rest = rest " " $0 } END { print rest }' | xargs)
+"$src/packaging/build-rpm.sh" --out "$out/rpm" --arch "${arches// /,}"
 version=$(rpmspec -q --srpm --qf '%{version}' "$out/rpm/SPECS/netrace.spec")
 mapfile -t rpms < <(find "$out/rpm/RPMS" -name '*.rpm' | sort)
 srpm=$(find "$out/rpm/SRPMS" -name '*.src.rpm')
-main=$(find "$out/rpm/RPMS" -name "netrace-$version-*.rpm" ! -name '*.noarch.rpm')
-[ -n "$main" ] && [ -n "$srpm" ] || die "rpmbuild made no netrace-$version binary or source RPM"
+[ -n "$srpm" ] || die "rpmbuild made no source RPM"
+for arch in $arches; do
+	[ -n "$(find "$out/rpm/RPMS/$arch" -name "netrace-$version-*.$arch.rpm")" ] ||
+		die "rpmbuild made no netrace-$version $arch RPM"
+done
 
 # --- sign ---------------------------------------------------------------------
 # rpm's gpg path is a build-time guess (Debian's: /usr/bin/gpg2, which
@@ -124,34 +135,47 @@ repo_gpgcheck=1
 gpgkey=$url/RPM-GPG-KEY-netrace
 EOF
 
-# --- the tarball, from the binary RPM: the binary users install -----------------
-arch=$(rpm -qp --qf '%{ARCH}' "$main")
-name=netrace-$version-linux-$arch
-stage=$scratch/$name
-mkdir -p "$scratch/root" "$stage"
-(cd "$scratch/root" && rpm2cpio "$main" | cpio -idm --quiet)
-r=$scratch/root/usr
-install -D -m 755 "$r/sbin/netrace" "$stage/sbin/netrace"
-install -D -m 755 "$src/packaging/install.sh" "$stage/install.sh"
-install -m 644 "$r/share/doc/netrace/README.md" "$r/share/licenses/netrace/LICENSE" "$stage/"
-mkdir -p "$stage/share/man/man8" "$stage/share/netrace/doc" \
-	"$stage/share/bash-completion/completions"
-cp -p "$r"/share/man/man8/netrace*.8* "$stage/share/man/man8/"
-cp -p "$r"/share/netrace/doc/*_example.txt "$stage/share/netrace/doc/"
-# The completion script; install.sh links the applets' names to it.
-cp -p "$r/share/bash-completion/completions/netrace" \
-	"$stage/share/bash-completion/completions/"
-mtime=$(rpm -qp --qf '%{BUILDTIME}' "$main")
-tar -C "$scratch" --sort=name --owner=0 --group=0 --numeric-owner \
-	--mtime="@$mtime" -cf - "$name" | gzip -n -9 >"$out/$name.tar.gz"
+# --- the tarballs, from the binary RPMs: the binary users install -------------
+# make_tarball RPM: DIR/netrace-VERSION-linux-ARCH.tar.gz from RPM's files.
+make_tarball() {
+	local rpm=$1 arch name stage root r mtime
+	arch=$(rpm -qp --nosignature --qf '%{ARCH}' "$rpm")
+	name=netrace-$version-linux-$arch
+	stage=$scratch/$name
+	root=$scratch/root-$arch
+	r=$root/usr
+	mkdir -p "$root" "$stage"
+	(cd "$root" && rpm2cpio "$rpm" | cpio -idm --quiet)
+	install -D -m 755 "$r/sbin/netrace" "$stage/sbin/netrace"
+	install -D -m 755 "$src/packaging/install.sh" "$stage/install.sh"
+	install -m 644 "$r/share/doc/netrace/README.md" \
+		"$r/share/licenses/netrace/LICENSE" "$stage/"
+	mkdir -p "$stage/share/man/man8" "$stage/share/netrace/doc" \
+		"$stage/share/bash-completion/completions"
+	cp -p "$r"/share/man/man8/netrace*.8* "$stage/share/man/man8/"
+	cp -p "$r"/share/netrace/doc/*_example.txt "$stage/share/netrace/doc/"
+	# The completion script; install.sh links the applets' names to it.
+	cp -p "$r/share/bash-completion/completions/netrace" \
+		"$stage/share/bash-completion/completions/"
+	# The applets, as the package links them: install.sh makes the links
+	# from this list (it cannot run a binary of another architecture).
+	ls "$r/share/netrace/tools" >"$stage/share/netrace/applets"
+	mtime=$(rpm -qp --nosignature --qf '%{BUILDTIME}' "$rpm")
+	tar -C "$scratch" --sort=name --owner=0 --group=0 --numeric-owner \
+		--mtime="@$mtime" -cf - "$name" | gzip -n -9 >"$out/$name.tar.gz"
+	echo "release: tarball      $out/$name.tar.gz"
+}
+rm -f "$out"/netrace-*-linux-*.tar.gz
+for arch in $arches; do
+	make_tarball "$(find "$out/repo" -name "netrace-$version-*.$arch.rpm")"
+done
 
 # --- sums ------------------------------------------------------------------------
-(cd "$out" && sha256sum "$name.tar.gz" "$(basename "$srpm")" repo/*.rpm) \
+(cd "$out" && sha256sum netrace-*-linux-*.tar.gz "$(basename "$srpm")" repo/*.rpm) \
 	>"$out/SHA256SUMS"
 gpg --batch --yes --armor --local-user "$key" --digest-algo SHA256 \
 	--detach-sign --output "$out/SHA256SUMS.asc" "$out/SHA256SUMS"
 
 echo "release: repository   $out/repo (netrace.repo: baseurl=$url)"
-echo "release: tarball      $out/$name.tar.gz"
 echo "release: source RPM   $out/$(basename "$srpm")"
 echo "release: sums         $out/SHA256SUMS (.asc)"

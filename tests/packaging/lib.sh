@@ -98,3 +98,26 @@ same_list() {
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip_or_fail "$1 needs root"
 }
+
+# in_root ARCH ROOT CMD ARGS...: run CMD (a path inside ROOT) as if ROOT
+# were /: chroot for this machine's architecture, qemu-user for another
+# (netrace is static, so ROOT needs nothing else either way).
+in_root() {
+	local arch=$1 root=$2 cmd=$3
+	shift 3
+	if [ "$arch" = "$(uname -m)" ]; then
+		chroot "$root" "$cmd" "$@"
+	else
+		"qemu-$arch-static" "$root$cmd" "$@"
+	fi
+}
+
+# need_qemu_for ARCH...: for each ARCH other than this machine's, qemu-user
+# (qemu-user-static) to run its binaries, or skip/fail.
+need_qemu_for() {
+	local a
+	for a in "$@"; do
+		[ "$a" = "$(uname -m)" ] || [ "$a" = noarch ] ||
+			need_tools qemu-user-static "qemu-$a-static"
+	done
+}

@@ -8,6 +8,8 @@
 # gpgkey=) installs into an empty root (--installroot):
 #   - netrace, then netrace-bcc-compat; the installed tools run there
 #     (chroot: nothing else is installed) and dnf removes them again;
+#   - the aarch64 package, as an aarch64 host's dnf picks it
+#     (--forcearch); its tools run under qemu-user;
 #   - dnf repoquery reads the repository (name, version, provides, and
 #     requirements that a minimal RHEL 8 meets);
 # and refuses, each time in a fresh root with a copy of the repository
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -d "$release" ] && [ -n "$version" ] && [ -n "$work" ] || usage
-need_tools "rpm dnf createrepo-c gpgconf" rpm rpmsign dnf createrepo_c chroot gpgconf
+need_tools "rpm dnf createrepo-c gpgconf" rpm rpmsign dnf createrepo_c chroot gpgconf python3
 need_root "dnf --installroot and chroot"
 
 # dnf (librepo, through gpgme) keeps a keyring per repository in its
@@ -117,6 +119,24 @@ else
 	not_ok "dnf remove netrace takes netrace-bcc-compat with it"
 fi
 
+# --- the other architecture ------------------------------------------------------
+other=aarch64
+[ "$(uname -m)" != aarch64 ] || other=x86_64
+need_qemu_for "$other"
+if dnf_in "$other" "$repo" -- --forcearch "$other" install netrace &&
+   [ "$(rpm --root "$work/$other/root" -q --qf '%{ARCH}' netrace)" = "$other" ]; then
+	ok "dnf --forcearch $other install netrace: the $other package"
+	r=$work/$other/root
+	check "installed $other netrace --version (qemu-user)" \
+		test "$(in_root "$other" "$r" /usr/sbin/netrace --version 2>&1)" = "netrace $version"
+	out=$(in_root "$other" "$r" /usr/share/netrace/tools/tcpconnect --help 2>&1) || :
+	check "installed $other tcpconnect --help (qemu-user)" \
+		bash -c '[[ $1 == "usage: tcpconnect "* ]]' bash "$out"
+else
+	show_log "$other"
+	not_ok "dnf --forcearch $other install netrace: the $other package"
+fi
+
 # --- what dnf reads of it --------------------------------------------------------
 dnfq() {
 	dnf_in query "$repo" -- -q repoquery "$@" >/dev/null &&
@@ -132,7 +152,7 @@ else
 	show_log query
 	not_ok "dnf repoquery --info netrace"
 fi
-main=$(find "$repo" -name "netrace-$version-*.rpm" ! -name '*.noarch.rpm')
+main=$(find "$repo" -name "netrace-$version-*.$(uname -m).rpm")
 rel=$(rpm -qp --nosignature --qf '%{RELEASE}' "$main")
 if provides=$(dnfq --provides netrace); then
 	check "dnf repoquery --provides: netrace = $version-$rel" \

@@ -10,10 +10,14 @@
 #     warnings are accepted, and why);
 #   - RHEL 8's rpm 4.14 reads them: xz or gzip payload, SHA-256 file
 #     digests, an RSA/SHA-256 signature, no rpmlib() feature rpm 4.14 lacks;
-#   - the RHEL 8 floor: no requirement but rpmlib() and glibc's own
-#     sonames, no glibc symbol version above GLIBC_2.28 (rpm -qpR, and
-#     readelf -d / objdump -T of the packaged binary); the checker is shown
-#     to fail on the build tree's dynamically linked netrace;
+#   - the RHEL 8 floor, for every architecture: no requirement but
+#     rpmlib() and glibc's own sonames, no glibc symbol version above
+#     GLIBC_2.28 (rpm -qpR, and readelf -d / readelf --dyn-syms -V, which
+#     is objdump -T for every architecture, of the packaged binary); the checker
+#     is shown to fail on the build tree's dynamically linked netrace;
+#   - the binary of another architecture (aarch64, cross-compiled) is
+#     that architecture's, static, and under qemu-user prints what this
+#     machine's does (version, applets, every applet's --help);
 #   - the file lists are exactly tests/packaging/expected-files.txt and
 #     expected-files-bcc-compat.txt;
 #   - installed into a scratch root with rpm --root (dependencies checked:
@@ -51,13 +55,15 @@ while [ $# -gt 0 ]; do
 done
 [ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] && [ -d "$release" ] || usage
 
-need_tools "rpm rpmlint binutils man-db" rpm rpmbuild rpmlint readelf objdump man chroot
+need_tools "rpm rpm2cpio cpio rpmlint binutils man-db" rpm rpmbuild rpm2cpio cpio rpmlint readelf man chroot
 need_root "installing into a scratch root and chroot"
 
 rm -rf "$work"
 mkdir -p "$work"
 
-main=$(find "$release/repo" -name "netrace-$version-*.rpm" ! -name '*.noarch.rpm')
+host=$(uname -m)
+main=$(find "$release/repo" -name "netrace-$version-*.$host.rpm")
+mapfile -t bins < <(find "$release/repo" -name "netrace-$version-*.rpm" ! -name '*.noarch.rpm' | sort)
 compat=$(find "$release/repo" -name "netrace-bcc-compat-$version-*.noarch.rpm")
 srpm=$(find "$release" -maxdepth 1 -name "netrace-$version-*.src.rpm")
 spec=$release/rpm/SPECS/netrace.spec
@@ -67,13 +73,18 @@ for f in "$main" "$compat" "$srpm" "$spec" "$key"; do
 		{ not_ok "the release in $release has its RPMs, spec and key"; finish; }
 done
 q() { rpm -qp --nosignature "$@"; }
+mapfile -t arches < <(for f in "${bins[@]}"; do q --qf '%{ARCH}\n' "$f"; done)
+need_qemu_for "${arches[@]}"
+echo "# architectures: ${arches[*]}"
+check "a netrace RPM for x86_64 and aarch64 (${arches[*]})" \
+	test "${arches[*]}" = "aarch64 x86_64"
 nv=$(q --qf '%{NAME} %{VERSION}' "$main")
 check "package is 'netrace $version' ($nv)" test "$nv" = "netrace $version"
 
 # --- rpmlint -------------------------------------------------------------
 # rpmlint exits non-zero on errors only (warnings are listed, not fatal).
 if rpmlint -c "$src/packaging/rpmlint.toml" -r "$src/packaging/netrace.rpmlintrc" \
-	"$spec" "$srpm" "$main" "$compat" >"$work/rpmlint.log" 2>&1; then
+	"$spec" "$srpm" "${bins[@]}" "$compat" >"$work/rpmlint.log" 2>&1; then
 	ok "rpmlint: no errors ($(tail -1 "$work/rpmlint.log"))"
 else
 	not_ok "rpmlint: no errors"
@@ -116,7 +127,7 @@ rpmlib_beyond_414() {
 		fi
 	done
 }
-for f in "$main" "$compat" "$srpm"; do
+for f in "${bins[@]}" "$compat" "$srpm"; do
 	n=${f##*/}
 	comp=$(q --qf '%{PAYLOADCOMPRESSOR}' "$f")
 	check "$n: payload $comp (xz or gzip, not zstd)" \
@@ -160,22 +171,32 @@ floor_violations() {
 	above_floor <"$1" | sed 's/^/requires a symbol version /'
 	readelf -d "$2" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
 		grep -Ev "$glibc_libs" | sed 's/^/NEEDED /' || :
-	objdump -T "$2" 2>/dev/null | above_floor | sed 's/^/binds /' || :
+	# The symbol versions the binary binds (readelf reads every
+	# architecture's ELF, where this machine's objdump may not).
+	readelf -W --dyn-syms -V "$2" 2>/dev/null | above_floor | sed 's/^/binds /' || :
 }
-mkdir -p "$work/x"
-(cd "$work/x" && rpm2cpio "$main" | cpio -idm --quiet ./usr/sbin/netrace)
-bin=$work/x/usr/sbin/netrace
-q --requires "$main" | awk '{ print $1 }' >"$work/requires"
-sed 's/^/#   requires: /' "$work/requires"
-v=$(floor_violations "$work/requires" "$bin")
-if [ -z "$v" ]; then
-	ok "RHEL 8 floor: no library but glibc's, nothing above GLIBC_$floor (rpm -qpR, readelf -d, objdump -T)"
-else
-	echo "$v" | sed 's/^/#   /'
-	not_ok "RHEL 8 floor: no library but glibc's, nothing above GLIBC_$floor (rpm -qpR, readelf -d, objdump -T)"
-fi
-check "the packaged binary is statically linked (no program interpreter)" \
-	bash -c '! readelf -l "$1" | grep -q INTERP' bash "$bin"
+# unpack RPM DIR: the package's files under DIR.
+unpack() { mkdir -p "$2" && (cd "$2" && rpm2cpio "$1" | cpio -idm --quiet); }
+for i in "${!bins[@]}"; do
+	f=${bins[$i]}
+	a=${arches[$i]}
+	unpack "$f" "$work/x-$a"
+	bin=$work/x-$a/usr/sbin/netrace
+	q --requires "$f" | awk '{ print $1 }' >"$work/requires-$a"
+	sed "s/^/#   $a requires: /" "$work/requires-$a"
+	v=$(floor_violations "$work/requires-$a" "$bin")
+	if [ -z "$v" ]; then
+		ok "$a: RHEL 8 floor: no library but glibc's, nothing above GLIBC_$floor (rpm -qpR, readelf)"
+	else
+		echo "$v" | sed 's/^/#   /'
+		not_ok "$a: RHEL 8 floor: no library but glibc's, nothing above GLIBC_$floor (rpm -qpR, readelf)"
+	fi
+	check "$a: the packaged binary is statically linked (no program interpreter)" \
+		bash -c '! readelf -l "$1" | grep -q INTERP' bash "$bin"
+	machine=$(readelf -h "$bin" | sed -n 's/^ *Machine: *//p')
+	case $a in x86_64) want='Advanced Micro Devices X86-64' ;; aarch64) want=AArch64 ;; esac
+	check "$a: the binary is built for $a ($machine)" test "$machine" = "$want"
+done
 # The checker must be able to fail: the build tree's netrace, linked
 # against this host's libbpf.so.1 and glibc, is what the old package was.
 if readelf -l "$netrace" | grep -q INTERP; then
@@ -186,12 +207,29 @@ if readelf -l "$netrace" | grep -q INTERP; then
 		grep -q 'libbpf\.so' <<<"$v"
 fi
 
-# --- file lists ---------------------------------------------------------------
+# --- another architecture's binary, under qemu-user ------------------------------
 mapfile -t applets < <("$netrace" --list)
-rpm_files "$main" >"$work/files"
+for a in "${arches[@]}"; do
+	[ "$a" != "$host" ] || continue
+	r=$work/x-$a
+	check "$a under qemu: netrace --version is 'netrace $version'" \
+		test "$(in_root "$a" "$r" /usr/sbin/netrace --version 2>&1)" = "netrace $version"
+	check "$a under qemu: netrace --list is this machine's (${applets[*]})" \
+		test "$(in_root "$a" "$r" /usr/sbin/netrace --list 2>&1)" = "$(printf '%s\n' "${applets[@]}")"
+	for ap in "${applets[@]}"; do
+		check "$a under qemu: /usr/share/netrace/tools/$ap --help is this machine's" \
+			test "$(in_root "$a" "$r" "/usr/share/netrace/tools/$ap" --help 2>&1)" = \
+			"$("$netrace" "$ap" --help 2>&1)"
+	done
+done
+
+# --- file lists ---------------------------------------------------------------
 expected_files "${applets[@]}" >"$work/expected"
-same_list "netrace: rpm -qlp is tests/packaging/expected-files.txt" \
-	"$work/expected" "$work/files"
+for i in "${!bins[@]}"; do
+	rpm_files "${bins[$i]}" >"$work/files-${arches[$i]}"
+	same_list "netrace.${arches[$i]}: rpm -qlp is tests/packaging/expected-files.txt" \
+		"$work/expected" "$work/files-${arches[$i]}"
+done
 rpm_files "$compat" >"$work/files-compat"
 EXPECTED=expected-files-bcc-compat.txt expected_files "${applets[@]}" >"$work/expected-compat"
 same_list "netrace-bcc-compat: rpm -qlp is tests/packaging/expected-files-bcc-compat.txt" \

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# tests/packaging/tarball.sh --release DIR --version V --work DIR
+# tests/packaging/tarball.sh --release DIR --netrace BIN --version V --work DIR
 #
 # The release tarball for hosts without rpm, as an admin uses it:
 #   - SHA256SUMS holds every artifact and matches (sha256sum -c), and its
 #     signature verifies with the release's RPM-GPG-KEY-netrace;
-#   - its binary is the one in the binary RPM, byte for byte, and so are
-#     its man pages and examples;
+#   - for x86_64 and aarch64: its binary is the one in the binary RPM,
+#     byte for byte, and so are its man pages and examples;
 #   - unpacked, "install.sh --prefix /usr/local --destdir ROOT" (by dash:
 #     POSIX sh) installs the layout of tests/packaging/expected-files.txt
 #     under /usr/local, with the links it makes; the applets run in ROOT
-#     (chroot: nothing else is there) by their names;
+#     (chroot: nothing else is there; qemu-user for the other
+#     architecture) by their names and print what the build's netrace does;
 #   - "install.sh --prefix DIR" straight into a directory works too, and a
 #     relative prefix or an unknown option is refused (exit 2).
-# Needs root (chroot), rpm2cpio, cpio and gpg; in CI a missing one is a
+# Needs root (chroot), rpm2cpio, cpio, gpg and qemu-user-static; in CI a missing one is a
 # failure, elsewhere a skip.
 set -euo pipefail
 
@@ -23,27 +24,26 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 release=
+netrace=
 version=
 work=
-usage() { echo "usage: $0 --release DIR --version V --work DIR" >&2; exit 2; }
+usage() { echo "usage: $0 --release DIR --netrace BIN --version V --work DIR" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--release)	release=$2; shift 2 ;;
+	--netrace)	netrace=$2; shift 2 ;;
 	--version)	version=$2; shift 2 ;;
 	--work)		work=$2; shift 2 ;;
 	*)		usage ;;
 	esac
 done
-[ -d "$release" ] && [ -n "$version" ] && [ -n "$work" ] || usage
+[ -d "$release" ] && [ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] || usage
 need_tools "rpm cpio gnupg dash" rpm2cpio cpio gpg sha256sum dash chroot
+need_qemu_for x86_64 aarch64
 need_root "chroot"
 
 rm -rf "$work"
 mkdir -p "$work"
-arch=$(uname -m)
-name=netrace-$version-linux-$arch
-tarball=$release/$name.tar.gz
-[ -f "$tarball" ] || { not_ok "the release has $name.tar.gz"; finish; }
 
 # --- sums and their signature ------------------------------------------------
 check "SHA256SUMS lists the tarball, the source RPM and every RPM of repo/" \
@@ -63,47 +63,68 @@ cp "$release/SHA256SUMS.asc" "$work/"
 check "SHA256SUMS.asc: a changed SHA256SUMS fails to verify" \
 	bash -c '! gpg --batch --verify "$1.asc" "$1" 2>/dev/null' bash "$work/SHA256SUMS"
 
-# --- contents: what the RPM ships --------------------------------------------
-tar -C "$work" -xzf "$tarball"
-t=$work/$name
-main=$(find "$release/repo" -name "netrace-$version-*.$arch.rpm")
-mkdir -p "$work/rpm"
-(cd "$work/rpm" && rpm2cpio "$main" | cpio -idm --quiet)
-check "sbin/netrace is the RPM's /usr/sbin/netrace" cmp "$t/sbin/netrace" "$work/rpm/usr/sbin/netrace"
-same=1
-for f in share/man/man8 share/netrace/doc; do
-	diff -r "$t/$f" "$work/rpm/usr/$f" >/dev/null || same=0
-done
-check "man pages and examples are the RPM's" test $same = 1
-check "LICENSE and README.md are there" test -f "$t/LICENSE" -a -f "$t/README.md"
+mapfile -t applets < <("$netrace" --list)
 
-# --- install into a scratch root ---------------------------------------------
-root=$work/root
-if dash "$t/install.sh" --prefix /usr/local --destdir "$root" >"$work/install.out" 2>&1; then
-	ok "install.sh --prefix /usr/local --destdir ROOT (dash)"
-else
-	sed 's/^/#   /' "$work/install.out"
-	not_ok "install.sh --prefix /usr/local --destdir ROOT (dash)"
-	finish
-fi
-mapfile -t applets < <("$t/sbin/netrace" --list)
-# The RPM's layout, under /usr/local; man pages compressed as there.
-expected_files "${applets[@]}" | sed -e 's,^/usr/,/usr/local/,' -e '/\/$/d' \
-	>"$work/expected"
-(cd "$root" && find . \( -type f -o -type l \) -printf '%p\t%l\n') |
-	awk -F'\t' '{ sub(/^\./, "", $1); print ($2 == "" ? $1 : $1 " -> " $2) }' |
-	LC_ALL=C sort >"$work/files"
-same_list "installed files are the RPM's layout under /usr/local" "$work/expected" "$work/files"
-check "sbin/netrace has mode 755" test "$(stat -c %a "$root/usr/local/sbin/netrace")" = 755
-for a in "${applets[@]}"; do
-	out=$(chroot "$root" "/usr/local/share/netrace/tools/$a" --help 2>&1) || :
-	check "installed /usr/local/share/netrace/tools/$a --help (chroot)" \
-		bash -c '[[ $1 == "usage: $2 "* ]]' bash "$out" "$a"
+# tarball_checks ARCH: the tarball of ARCH against its RPM, installed into
+# a scratch root where its tools run (chroot, or qemu-user for another
+# architecture).
+tarball_checks() {
+	local arch=$1 name=netrace-$version-linux-$1 t w=$work/$1 main same f a out
+	local tarball=$release/$name.tar.gz
+	if [ ! -f "$tarball" ]; then
+		not_ok "the release has $name.tar.gz"
+		return
+	fi
+	mkdir -p "$w"
+	tar -C "$w" -xzf "$tarball"
+	t=$w/$name
+	main=$(find "$release/repo" -name "netrace-$version-*.$arch.rpm")
+	mkdir -p "$w/rpm"
+	(cd "$w/rpm" && rpm2cpio "$main" | cpio -idm --quiet)
+	check "$arch: sbin/netrace is the RPM's /usr/sbin/netrace" \
+		cmp "$t/sbin/netrace" "$w/rpm/usr/sbin/netrace"
+	same=1
+	for f in share/man/man8 share/netrace/doc; do
+		diff -r "$t/$f" "$w/rpm/usr/$f" >/dev/null || same=0
+	done
+	check "$arch: man pages and examples are the RPM's" test $same = 1
+	check "$arch: LICENSE and README.md are there" test -f "$t/LICENSE" -a -f "$t/README.md"
+	check "$arch: share/netrace/applets lists the RPM's applet links" \
+		test "$(cat "$t/share/netrace/applets")" = "$(ls "$w/rpm/usr/share/netrace/tools")"
+
+	# Installed into a scratch root by dash (POSIX sh).
+	local root=$w/root
+	if dash "$t/install.sh" --prefix /usr/local --destdir "$root" >"$w/install.out" 2>&1; then
+		ok "$arch: install.sh --prefix /usr/local --destdir ROOT (dash)"
+	else
+		sed 's/^/#   /' "$w/install.out"
+		not_ok "$arch: install.sh --prefix /usr/local --destdir ROOT (dash)"
+		return
+	fi
+	# The RPM's layout, under /usr/local; man pages compressed as there.
+	expected_files "${applets[@]}" | sed -e 's,^/usr/,/usr/local/,' -e '/\/$/d' \
+		>"$w/expected"
+	(cd "$root" && find . \( -type f -o -type l \) -printf '%p\t%l\n') |
+		awk -F'\t' '{ sub(/^\./, "", $1); print ($2 == "" ? $1 : $1 " -> " $2) }' |
+		LC_ALL=C sort >"$w/files"
+	same_list "$arch: installed files are the RPM's layout under /usr/local" \
+		"$w/expected" "$w/files"
+	check "$arch: sbin/netrace has mode 755" \
+		test "$(stat -c %a "$root/usr/local/sbin/netrace")" = 755
+	for a in "${applets[@]}"; do
+		out=$(in_root "$arch" "$root" "/usr/local/share/netrace/tools/$a" --help 2>&1) || :
+		check "$arch: installed /usr/local/share/netrace/tools/$a --help" \
+			test "$out" = "$("$netrace" "$a" --help 2>&1)"
+	done
+	check "$arch: installed netrace --version is 'netrace $version'" \
+		test "$(in_root "$arch" "$root" /usr/local/sbin/netrace --version 2>&1)" = "netrace $version"
+	check "$arch: install.sh again (an update) succeeds" bash -c \
+		'dash "$1/install.sh" --prefix /usr/local --destdir "$2" >/dev/null' bash "$t" "$root"
+}
+for arch in x86_64 aarch64; do
+	tarball_checks "$arch"
 done
-check "installed netrace --version is 'netrace $version' (chroot)" \
-	test "$(chroot "$root" /usr/local/sbin/netrace --version 2>&1)" = "netrace $version"
-check "install.sh again (an update) succeeds" bash -c \
-	'dash "$1/install.sh" --prefix /usr/local --destdir "$2" >/dev/null' bash "$t" "$root"
+t=$work/$(uname -m)/netrace-$version-linux-$(uname -m)
 
 # --- straight into a directory, and bad input -----------------------------------
 if dash "$t/install.sh" --prefix "$work/opt" >/dev/null 2>"$work/opt.err" &&

@@ -226,6 +226,7 @@ rpm_netrace()
 		f=${rpms[0]}
 	fi
 	[ -f "$f" ] || die "--netrace-rpm: no such file: $f"
+	f=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
 	command -v rpm2cpio >/dev/null && command -v cpio >/dev/null ||
 		die "--netrace-rpm needs rpm2cpio and cpio: apt-get install rpm2cpio cpio"
 	rm -rf "$dir"
