@@ -546,6 +546,19 @@ static int try_strategy(struct run *r, enum nr_attach a)
 	return netrace_bpf__attach(r->skel);
 }
 
+/*
+ * Why an attach failed, for the user.  The kernel's ENOTSUPP (524) is
+ * not a user-space errno (strerror() says "Unknown error 524"): it is
+ * what a kernel answers that cannot attach that way at all, e.g. fentry
+ * on arm64 before ftrace direct calls (6.1).
+ */
+static const char *attach_error(int err)
+{
+	if (err == -524)
+		return "not supported by this kernel (ENOTSUPP)";
+	return strerror(-err);
+}
+
 static int choose_strategy(struct run *r)
 {
 	static const enum nr_attach order[] = {
@@ -569,7 +582,7 @@ static int choose_strategy(struct run *r)
 			nr_dbg("attach strategy: %s", nr_attach_name(a));
 			return 0;
 		}
-		snprintf(why[i], sizeof(why[i]), "%s", strerror(-err));
+		snprintf(why[i], sizeof(why[i]), "%s", attach_error(err));
 		nr_dbg("attach strategy %s: failed: %s", nr_attach_name(a),
 		       why[i]);
 		netrace_bpf__destroy(r->skel);

@@ -27,6 +27,7 @@ update=1
 install=1
 require_static=0
 netrace_rpm=
+arch=x86_64
 expect_auto=fentry
 # Modules the VMs load (with what they depend on): the virtio-net NIC's
 # driver and bus, and what the suites create (veth pairs, tap devices).
@@ -37,6 +38,10 @@ usage()
 	cat <<EOF
 usage: tests/vm/run.sh [options]
 
+  --arch ARCH       x86_64 (default) or aarch64: the kernels' and netrace's
+                    architecture; aarch64 runs under qemu-system-aarch64
+                    (TCG, virt machine) with Debian's arm64 cloud kernels,
+                    a cross-built netrace (or the aarch64 RPM's) and suites
   --kernel LIST     6.1, 6.12 or all (default: all); comma-separated
   --strategy LIST   auto, fentry, kprobe, tracepoint, perfbuf or all
                     (default: all); perfbuf = automatic strategy with
@@ -123,6 +128,8 @@ while [ $# -gt 0 ]; do
 	--no-update) update=0; shift ;;
 	--no-install) install=0; shift ;;
 	--require-static) require_static=1; shift ;;
+	--arch) arch=${2:?}; shift 2 ;;
+	--arch=*) arch=${1#*=}; shift ;;
 	--netrace-rpm) netrace_rpm=${2:?}; shift 2 ;;
 	--netrace-rpm=*) netrace_rpm=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -133,6 +140,18 @@ done
 for k in "${kernels[@]}"; do
 	case "$k" in 6.1|6.12) ;; *) bad_usage "--kernel: unknown kernel series '$k'" ;; esac
 done
+# What differs between the architectures: Debian's name for it, qemu and
+# its machine, the console, and where the target's libraries live.
+case "$arch" in
+x86_64)	deb_arch=amd64 qemu=qemu-system-x86_64 qemu_pkg=qemu-system-x86
+	machine=() tty=ttyS0 elf_machine=X86-64 ;;
+aarch64) deb_arch=arm64 qemu=qemu-system-aarch64 qemu_pkg=qemu-system-arm
+	machine=(-machine virt -cpu max) tty=ttyAMA0 elf_machine=AArch64 ;;
+*)	bad_usage "--arch: unknown architecture '$arch' (x86_64 or aarch64)" ;;
+esac
+triplet=$arch-linux-gnu
+foreign=0
+[ "$arch" = "$(uname -m)" ] || foreign=1
 for m in "${modes[@]}"; do
 	case "$m" in auto|fentry|kprobe|tracepoint|perfbuf) ;;
 	*) bad_usage "--strategy: unknown strategy '$m'" ;; esac
@@ -163,9 +182,11 @@ t_start=$(date +%s)
 # ---- tools -------------------------------------------------------------
 
 need_pkgs=()
-command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
-[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP ||
-	need_pkgs+=(busybox-static)
+command -v "$qemu" >/dev/null || need_pkgs+=("$qemu_pkg")
+if [ $foreign = 0 ]; then
+	[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP ||
+		need_pkgs+=(busybox-static)
+fi
 command -v cpio >/dev/null || need_pkgs+=(cpio)
 command -v xz >/dev/null || need_pkgs+=(xz-utils)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
@@ -177,13 +198,31 @@ for p in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do
 		{ ip_bin=$p; break; }
 done
 [ -n "$ip_bin" ] || need_pkgs+=(iproute2)
+if [ $foreign = 1 ]; then
+	# Another architecture: its cross compiler and libraries for the
+	# build (netrace, the suites), and the libraries its iproute2 loads.
+	for p in "gcc-$triplet" "binutils-$triplet" "libc6-dev:$deb_arch" \
+		"libbpf-dev:$deb_arch" "libelf-dev:$deb_arch" "zlib1g-dev:$deb_arch" \
+		"libzstd-dev:$deb_arch" "libcap-ng-dev:$deb_arch" "libcmocka-dev:$deb_arch" \
+		"libjansson-dev:$deb_arch" "libmnl0:$deb_arch" "libbsd0:$deb_arch" \
+		"libcap2:$deb_arch"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			need_pkgs+=("$p")
+	done
+	if [[ " ${need_pkgs[*]}" == *":$deb_arch"* ]] &&
+	   ! dpkg --print-foreign-architectures | grep -qx "$deb_arch"; then
+		[ $install = 1 ] || die "missing: ${need_pkgs[*]} (dpkg --add-architecture $deb_arch; apt-get install them)"
+		dpkg --add-architecture "$deb_arch"
+		apt-get update >/dev/null 2>&1 || :
+	fi
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	[ $install = 1 ] || die "missing: ${need_pkgs[*]} (apt-get install them, or drop --no-install)"
 	log "installing ${need_pkgs[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		"${need_pkgs[@]}" >&2
 fi
-readelf -l /bin/busybox | grep -q INTERP &&
+[ $foreign = 1 ] || ! readelf -l /bin/busybox | grep -q INTERP ||
 	die "/bin/busybox is dynamically linked: apt-get install busybox-static"
 ip_bin=${ip_bin:-/usr/sbin/ip}
 [ -x "$ip_bin" ] || die "no iproute2 ip ($ip_bin): apt-get install iproute2"
@@ -204,7 +243,7 @@ kvm_ok()
 		-machine pc -S -nodefaults -display none -monitor stdio \
 		>/dev/null 2>&1; } 2>/dev/null
 }
-if kvm_ok; then
+if [ $foreign = 0 ] && kvm_ok; then
 	accel=(-accel kvm -cpu host)
 	log "accelerator: kvm"
 else
@@ -220,9 +259,9 @@ rpm_netrace()
 {
 	local f=$1 dir=$build/from-rpm
 	if [ -d "$f" ]; then
-		mapfile -t rpms < <(find "$f" -maxdepth 1 -name "netrace-[0-9]*.$(uname -m).rpm")
+		mapfile -t rpms < <(find "$f" -maxdepth 1 -name "netrace-[0-9]*.$arch.rpm")
 		[ ${#rpms[@]} -eq 1 ] ||
-			die "--netrace-rpm: ${#rpms[@]} netrace-*.$(uname -m).rpm in $f, want one"
+			die "--netrace-rpm: ${#rpms[@]} netrace-*.$arch.rpm in $f, want one"
 		f=${rpms[0]}
 	fi
 	[ -f "$f" ] || die "--netrace-rpm: no such file: $f"
@@ -234,15 +273,19 @@ rpm_netrace()
 	(cd "$dir" && rpm2cpio "$f" | cpio -idm --quiet ./usr/sbin/netrace) ||
 		die "--netrace-rpm: cannot unpack $f"
 	[ -x "$dir/usr/sbin/netrace" ] || die "--netrace-rpm: $f has no /usr/sbin/netrace"
-	readelf -l "$dir/usr/sbin/netrace" | grep -q INTERP &&
+	! readelf -l "$dir/usr/sbin/netrace" | grep -q INTERP ||
 		die "--netrace-rpm: the netrace of $f is dynamically linked"
+	readelf -h "$dir/usr/sbin/netrace" | grep -q "Machine:.*$elf_machine" ||
+		die "--netrace-rpm: the netrace of $f is not $arch"
 	netrace_bin=$dir/usr/sbin/netrace
 	log "netrace from $f"
 }
 
 mkdir -p "$build" "$out"
 log "building $src in $build (NETRACE_STATIC=ON; the suites${netrace_rpm:+ only})"
-cmake -S "$src" -B "$build" -DNETRACE_STATIC=ON -DBUILD_TESTING=ON \
+cross=()
+[ $foreign = 0 ] || cross=(-DCMAKE_TOOLCHAIN_FILE="$src/cmake/$triplet.cmake")
+cmake -S "$src" -B "$build" -DNETRACE_STATIC=ON -DBUILD_TESTING=ON "${cross[@]}" \
 	>"$out/cmake-configure.log" 2>&1 ||
 	{ tail -n 30 "$out/cmake-configure.log" >&2; die "cmake configure failed (log: $out/cmake-configure.log)"; }
 netrace_bin=$build/netrace
@@ -326,8 +369,8 @@ done
 series_regex()
 {
 	case "$1" in
-	6.1)	echo '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' ;;
-	6.12)	echo '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-cloud-amd64-unsigned$' ;;
+	6.1)	echo "^linux-image-6\\.1\\.0-[0-9]+-cloud-$deb_arch-unsigned\$" ;;
+	6.12)	echo "^linux-image-6\\.12\\.[0-9]+\\+deb[0-9]+-cloud-$deb_arch-unsigned\$" ;;
 	esac
 }
 
@@ -352,7 +395,7 @@ for k in "${kernels[@]}"; do
 		deb=$(ls -1 "$cache/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
 		if [ -z "$deb" ]; then
 			log "downloading $pkg"
-			( cd "$cache/debs" && apt-get download "$pkg" ) >"$out/apt-download-$k.log" 2>&1 ||
+			( cd "$cache/debs" && apt-get download "$pkg:$deb_arch" ) >"$out/apt-download-$k.log" 2>&1 ||
 				{ cat "$out/apt-download-$k.log" >&2; die "apt-get download $pkg failed"; }
 			deb=$(ls -1 "$cache/debs/${pkg}_"*.deb | sort -V | tail -n 1)
 			# Keep one package per series in the cache.
@@ -385,6 +428,34 @@ for k in "${kernels[@]}"; do
 	kver[$k]=$v
 	log "kernel $k: $v"
 done
+
+# The guest's busybox and ip: this machine's, or for another architecture
+# that architecture's Debian packages, unpacked into the cache.
+busybox_bin=/bin/busybox
+if [ $foreign = 1 ]; then
+	for pkg in busybox-static iproute2; do
+		deb=$(ls -1 "$cache/debs/${pkg}_"*"_$deb_arch.deb" 2>/dev/null | sort -V | tail -n 1 || true)
+		if [ -z "$deb" ] || [ $update = 1 ]; then
+			rm -f "$cache/debs/${pkg}_"*"_$deb_arch.deb"
+			( cd "$cache/debs" && apt-get download "$pkg:$deb_arch" ) \
+				>"$out/apt-download-$pkg.log" 2>&1 ||
+				die "apt-get download $pkg:$deb_arch failed (log: $out/apt-download-$pkg.log)"
+			deb=$(ls -1 "$cache/debs/${pkg}_"*"_$deb_arch.deb" | sort -V | tail -n 1)
+		fi
+		d="$cache/unpacked/$(basename "$deb" .deb)"
+		if [ ! -e "$d/.done" ]; then
+			rm -rf "$d"
+			mkdir -p "$d"
+			dpkg -x "$deb" "$d"
+			touch "$d/.done"
+		fi
+		case $pkg in
+		busybox-static) busybox_bin=$d/bin/busybox ;;
+		iproute2) ip_bin=$d/bin/ip ;;
+		esac
+	done
+	[ -x "$busybox_bin" ] && [ -x "$ip_bin" ] || die "no busybox or ip in the $deb_arch packages"
+fi
 exec 9>&-
 
 # ---- initramfs -----------------------------------------------------------
@@ -440,7 +511,7 @@ mod_walk()	# mod_walk MODDIR NAME
 base=$out/initramfs-base
 rm -rf "$base"
 mkdir -p "$base"/{bin,sbin,dev,proc,sys,tmp,run,root,etc,lib/modules,opt/netrace,opt/nrvm/it}
-cp /bin/busybox "$base/bin/busybox"
+cp "$busybox_bin" "$base/bin/busybox"
 ln -s busybox "$base/bin/sh"
 cp "$netrace_bin" "$base/opt/netrace/netrace"
 while read -r a; do
@@ -453,13 +524,31 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$base/etc/group"
 mknod -m 600 "$base/dev/console" c 5 1
 mknod -m 666 "$base/dev/null" c 1 3
-copy_libs()	# copy_libs BINARY: its shared libraries and the loader
+# copy_libs BINARY: the dynamic loader and the shared libraries it loads,
+# recursively, from the target architecture's library directories (read
+# from the ELF files: ldd cannot look into another architecture's).
+declare -A lib_seen
+lib_dirs=("/lib/$triplet" "/usr/lib/$triplet" /lib64 /lib /usr/lib)
+copy_lib_file()
 {
-	local lib
-	# "libx.so.1 => /lib/.../libx.so.1 (0x...)" and the loader's own line.
-	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-		mkdir -p "$base$(dirname "$lib")"
-		[ -e "$base$lib" ] || cp -L "$lib" "$base$lib"
+	mkdir -p "$base$(dirname "$1")"
+	[ -e "$base$1" ] || cp -L "$1" "$base$1"
+}
+copy_libs()
+{
+	local f=$1 interp need d lib
+	interp=$(readelf -l "$f" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	[ -z "$interp" ] || copy_lib_file "$interp"
+	for need in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+		[ -z "${lib_seen[$need]:-}" ] || continue
+		lib_seen[$need]=1
+		lib=
+		for d in "${lib_dirs[@]}"; do
+			[ -e "$d/$need" ] && { lib=$d/$need; break; }
+		done
+		[ -n "$lib" ] || die "$need, which $f needs, is in none of ${lib_dirs[*]}"
+		copy_lib_file "$lib"
+		copy_libs "$lib"
 	done
 }
 [ -z "$static_warn" ] || copy_libs "$netrace_bin"
@@ -498,6 +587,18 @@ for k in "${kernels[@]}"; do
 	log "kernel $k modules: $(tr '\n' ' ' <"$mods/load.list")"
 done
 
+# The strategy the automatic choice must make: fentry, but not on arm64
+# 6.1, where the kernel cannot attach fentry/fexit (ENOTSUPP: arm64 has
+# BPF trampolines through ftrace direct calls only since 6.4) and netrace
+# must fall back to kprobes.
+expect_auto_of()	# expect_auto_of SERIES
+{
+	case "$arch:$1" in
+	aarch64:6.1)	echo kprobe ;;
+	*)		echo "$expect_auto" ;;
+	esac
+}
+
 build_initramfs()	# build_initramfs SERIES MODE IMAGE
 {
 	local k=$1 mode=$2 img=$3 root
@@ -509,7 +610,7 @@ build_initramfs()	# build_initramfs SERIES MODE IMAGE
 NRVM_SERIES='$k'
 NRVM_MODES='$mode'
 NRVM_CHECKS='${vm_checks[*]}'
-NRVM_EXPECT_AUTO='$expect_auto'
+NRVM_EXPECT_AUTO='$(expect_auto_of "$k")'
 NRVM_SUITE_TIMEOUT='$suite_timeout'
 EOF
 	( cd "$root" && find . -print0 | cpio --null -o -H newc --owner 0:0 --quiet ) |
@@ -539,10 +640,10 @@ expected_names()	# expected_names MODE: every check name a VM must report
 boot_vm()	# boot_vm SERIES INITRD CONSOLE: sets rc to qemu's exit status
 {
 	rc=0
-	timeout -k 10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" \
+	timeout -k 10 "$vm_timeout" "$qemu" "${machine[@]}" "${accel[@]}" \
 		-m 1024 -smp 2 -nographic -no-reboot \
 		-kernel "${kdir[$1]}/boot/vmlinuz-${kver[$1]}" -initrd "$2" \
-		-append "console=ttyS0 panic=-1 oops=panic mitigations=off" \
+		-append "console=$tty panic=-1 oops=panic mitigations=off" \
 		-netdev user,id=n0,restrict=on \
 		-device virtio-net-pci,netdev=n0,romfile= \
 		</dev/null >"$3" 2>&1 || rc=$?

@@ -14,7 +14,9 @@
 #   smoke.sh MODE EXPECT_AUTO OUT
 #
 # MODE: auto | fentry | kprobe | tracepoint | perfbuf.  EXPECT_AUTO: the
-# strategy automatic selection must pick on this kernel (fentry).  Writes
+# strategy automatic selection must pick on this kernel (fentry; kprobe
+# where the kernel cannot attach fentry, and there MODE fentry checks
+# that --attach=fentry is refused cleanly).  Writes
 # "PASS|FAIL smoke.<applet>.<mode> [reason]" lines to OUT.
 
 mode="$1" expect_auto="$2" out="$3"
@@ -32,6 +34,25 @@ esac
 d="/tmp/smoke.$mode"
 rm -rf "$d"
 mkdir -p "$d"
+
+# A kernel that cannot attach fentry at all (automatic selection must not
+# pick it: arm64 6.1): --attach=fentry must fail at once, exit 1, with
+# one line that says so and no libbpf noise (no -v).
+if [ "$mode" = fentry ] && [ "$expect_auto" != fentry ]; then
+	for app in tcpconnect tcpaccept; do
+		rc=0
+		/opt/netrace/netrace $app --attach=fentry >"$d/$app.out" 2>"$d/$app.err" || rc=$?
+		lines=$(wc -l <"$d/$app.err")
+		if [ "$rc" = 1 ] && [ "$lines" = 1 ] && [ ! -s "$d/$app.out" ] &&
+		   grep -q "^$app: cannot attach with --attach=fentry: not supported by this kernel" "$d/$app.err"; then
+			echo "PASS smoke.$app.$mode" >>"$out"
+			sed "s/^/[smoke.$app.$mode stderr] /" "$d/$app.err"
+		else
+			echo "FAIL smoke.$app.$mode want exit 1 and one line 'cannot attach ... not supported by this kernel', got exit $rc, $lines lines: $(head -c 300 "$d/$app.err" | tr '\n' '|')" >>"$out"
+		fi
+	done
+	exit 0
+fi
 echo "nrvm: smoke $mode: netrace {tcpconnect,tcpaccept} -j -v $opts"
 
 # wait_for FILE PATTERN SECONDS [PID]: 0 once grep finds it; 1 on timeout
