@@ -140,6 +140,11 @@ add_test(NAME packaging.tarball
 		--work ${CMAKE_BINARY_DIR}/packaging-test/tarball)
 set_tests_properties(packaging.rpm packaging.repo packaging.tarball PROPERTIES
 	FIXTURES_REQUIRED release TIMEOUT 600)
+# The maintainer's way: --key from the keyring and --url (x86_64 only).
+add_test(NAME packaging.release_key
+	COMMAND ${_nr_src}/tests/packaging/release-key.sh
+		--work ${CMAKE_BINARY_DIR}/packaging-test/release-key)
+set_tests_properties(packaging.release_key PROPERTIES TIMEOUT 900)
 set_tests_properties(packaging.docs packaging.install packaging.release
-	packaging.rpm packaging.repo packaging.tarball PROPERTIES
+	packaging.rpm packaging.repo packaging.tarball packaging.release_key PROPERTIES
 	LABELS packaging SKIP_RETURN_CODE 77)

@@ -22,7 +22,8 @@
 # --ephemeral-key makes a new key in a scratch keyring, signs with it and
 # throws the secret away (tests, dry runs: only RPM-GPG-KEY-netrace
 # remains).  --url is where DIR/repo/ will be served from (netrace.repo's
-# baseurl; default: file://DIR/repo).  --arch: the architectures, x86_64
+# baseurl; needed with --key; default with --ephemeral-key:
+# file://DIR/repo).  --arch: the architectures, x86_64
 # and/or aarch64 (default x86_64,aarch64: aarch64 is cross-compiled on an
 # x86_64 host, see packaging/build-rpm.sh).
 set -euo pipefail
@@ -54,6 +55,10 @@ if [ -n "$key" ] && [ $ephemeral = 1 ]; then
 fi
 if [ -z "$key" ] && [ $ephemeral = 0 ]; then
 	echo "release: name the signing key (--key KEYID) or ask for a throw-away one (--ephemeral-key)" >&2
+	exit 2
+fi
+if [ -n "$key" ] && [ -z "$url" ]; then
+	echo "release: --key makes a release to publish: say where with --url URL (netrace.repo's baseurl)" >&2
 	exit 2
 fi
 for tool in gpg rpmsign rpm2cpio cpio createrepo_c sha256sum; do
