@@ -385,6 +385,19 @@ if [ $update = 1 ]; then
 		log "warning: apt-get update failed (see $out/apt-update.log); using the lists and cache there are"
 fi
 
+unpacked()	# unpacked DEB: dpkg -x it into the cache once; prints the directory
+{
+	local d
+	d="$cache/unpacked/$(basename "$1" .deb)"
+	if [ ! -e "$d/.done" ]; then
+		rm -rf "$d"
+		mkdir -p "$d"
+		dpkg -x "$1" "$d"
+		touch "$d/.done"
+	fi
+	echo "$d"
+}
+
 declare -A kdir kver
 for k in "${kernels[@]}"; do
 	re=$(series_regex "$k")
@@ -415,13 +428,7 @@ for k in "${kernels[@]}"; do
 		[ -n "$deb" ] || die "no $k cloud kernel package in apt ('apt-cache search $re') nor in $cache/debs"
 		log "warning: $k: apt knows no package; using cached $(basename "$deb")"
 	fi
-	d="$cache/unpacked/$(basename "$deb" .deb)"
-	if [ ! -e "$d/.done" ]; then
-		rm -rf "$d"
-		mkdir -p "$d"
-		dpkg -x "$deb" "$d"
-		touch "$d/.done"
-	fi
+	d=$(unpacked "$deb")
 	v=$(ls -1 "$d/lib/modules" | head -n 1)
 	[ -n "$v" ] && [ -f "$d/boot/vmlinuz-$v" ] || die "$deb: no vmlinuz or lib/modules in it"
 	kdir[$k]=$d
@@ -434,21 +441,16 @@ done
 busybox_bin=/bin/busybox
 if [ $foreign = 1 ]; then
 	for pkg in busybox-static iproute2; do
+		# Downloaded once: which busybox or ip runs the checks does
+		# not matter as long as it is that architecture's.
 		deb=$(ls -1 "$cache/debs/${pkg}_"*"_$deb_arch.deb" 2>/dev/null | sort -V | tail -n 1 || true)
-		if [ -z "$deb" ] || [ $update = 1 ]; then
-			rm -f "$cache/debs/${pkg}_"*"_$deb_arch.deb"
+		if [ -z "$deb" ]; then
 			( cd "$cache/debs" && apt-get download "$pkg:$deb_arch" ) \
 				>"$out/apt-download-$pkg.log" 2>&1 ||
 				die "apt-get download $pkg:$deb_arch failed (log: $out/apt-download-$pkg.log)"
 			deb=$(ls -1 "$cache/debs/${pkg}_"*"_$deb_arch.deb" | sort -V | tail -n 1)
 		fi
-		d="$cache/unpacked/$(basename "$deb" .deb)"
-		if [ ! -e "$d/.done" ]; then
-			rm -rf "$d"
-			mkdir -p "$d"
-			dpkg -x "$deb" "$d"
-			touch "$d/.done"
-		fi
+		d=$(unpacked "$deb")
 		case $pkg in
 		busybox-static) busybox_bin=$d/bin/busybox ;;
 		iproute2) ip_bin=$d/bin/ip ;;
