@@ -121,6 +121,7 @@ rpmsign --addsign --define "__gpg $(command -v gpg)" \
 rm -rf "$out/repo"
 mkdir -p "$out/repo"
 cp -p "${rpms[@]}" "$out/repo/"
+rm -f "$out"/netrace-*.src.rpm
 cp -p "$srpm" "$out/"
 gpg --batch --armor --export "$key" >"$out/repo/RPM-GPG-KEY-netrace"
 # gzip metadata, which every dnf and yum reads (createrepo_c's newer
