@@ -91,7 +91,7 @@ const struct applet applet_tcpaccept = {
 	.main = tcpaccept_main,
 	.opts = APPLET_OPTS_tcpaccept,
 	.opt_help = {
-		[OPT_PORT] = "comma-separated list of local ports to trace.",
+		[OPT_PORT] = "comma-separated list of local ports to trace",
 		[OPT_PRINT_UID] = "include UID of the accepting process on output",
 	},
 	.examples =
@@ -103,8 +103,8 @@ const struct applet applet_tcpaccept = {
 		"    tcpaccept -j        # one JSON object per accept\n"
 		"    tcpaccept --cgroupmap mappath  # only trace cgroups in this BPF map\n"
 		"    tcpaccept --mntnsmap mappath   # only trace mount namespaces in the map\n"
-		"    tcpaccept -4        # trace IPv4 family only\n"
-		"    tcpaccept -6        # trace IPv6 family only\n",
+		"    tcpaccept -4        # trace IPv4 family\n"
+		"    tcpaccept -6        # trace IPv6 family\n",
 	.notes =
 		"An event is one successful accept(), shown with the process that called it.\n"
 		"Where the kernel has neither fentry nor kprobes (tracepoint strategy),\n"

@@ -141,7 +141,7 @@ fi
 # family since 6.3 (6.12 here), the documentation's table before (6.1).
 xdp_row=$(/opt/netrace/netrace xdpfeatures -j -i "${drv:-none}" 2>&1)
 case "$(uname -r)" in
-6.1.*)	xdp_want='"source":"table"' xdp_live='"basic_table":"yes"' ;;
+5.10.*|6.1.*)	xdp_want='"source":"table"' xdp_live='"basic_table":"yes"' ;;
 *)	xdp_want='"source":"kernel"' xdp_live='"basic":true' ;;
 esac
 if echo "$xdp_row" | grep -q '"driver":"virtio_net"' &&

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Kernel test matrix: boots Debian's 6.1 and 6.12 cloud kernels under qemu
+# Kernel test matrix: boots Debian's 5.10, 6.1 and 6.12 cloud kernels under qemu
 # and runs netrace's checks there with every attach strategy (the
 # development machine can only run the tracepoint one).  See README.md.
 #
@@ -17,7 +17,7 @@ src=$(cd "$here/../.." && pwd)
 build=${NETRACE_VM_BUILD:-/tmp/netrace-vm-build}
 cache=${NETRACE_VM_CACHE:-/var/cache/netrace-vm}
 out=
-kernels=(6.1 6.12)
+kernels=(5.10 6.1 6.12)
 modes=(auto fentry kprobe tracepoint perfbuf)
 checks=(smoke it)
 jobs=${NETRACE_VM_JOBS:-2}
@@ -42,7 +42,7 @@ usage: tests/vm/run.sh [options]
                     architecture; aarch64 runs under qemu-system-aarch64
                     (TCG, virt machine) with Debian's arm64 cloud kernels,
                     a cross-built netrace (or the aarch64 RPM's) and suites
-  --kernel LIST     6.1, 6.12 or all (default: all); comma-separated
+  --kernel LIST     5.10, 6.1, 6.12 or all (default: all); comma-separated
   --strategy LIST   auto, fentry, kprobe, tracepoint, perfbuf or all
                     (default: all); perfbuf = automatic strategy with
                     --buffer=perfbuf.  One VM per (kernel, strategy).
@@ -105,8 +105,8 @@ split_list()	# split_list VAR "a,b" "all-values..."
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--kernel) split_list kernels "${2:?}" 6.1 6.12; shift 2 ;;
-	--kernel=*) split_list kernels "${1#*=}" 6.1 6.12; shift ;;
+	--kernel) split_list kernels "${2:?}" 5.10 6.1 6.12; shift 2 ;;
+	--kernel=*) split_list kernels "${1#*=}" 5.10 6.1 6.12; shift ;;
 	--strategy) split_list modes "${2:?}" auto fentry kprobe tracepoint perfbuf; shift 2 ;;
 	--strategy=*) split_list modes "${1#*=}" auto fentry kprobe tracepoint perfbuf; shift ;;
 	--check) split_list checks "${2:?}" smoke it; shift 2 ;;
@@ -138,7 +138,7 @@ while [ $# -gt 0 ]; do
 done
 
 for k in "${kernels[@]}"; do
-	case "$k" in 6.1|6.12) ;; *) bad_usage "--kernel: unknown kernel series '$k'" ;; esac
+	case "$k" in 5.10|6.1|6.12) ;; *) bad_usage "--kernel: unknown kernel series '$k'" ;; esac
 done
 # What differs between the architectures: Debian's name for it, qemu and
 # its machine, the console, and where the target's libraries live.
@@ -369,6 +369,7 @@ done
 series_regex()
 {
 	case "$1" in
+	5.10)	echo "^linux-image-5\\.10\\.0-[0-9]+-cloud-$deb_arch-unsigned\$" ;;
 	6.1)	echo "^linux-image-6\\.1\\.0-[0-9]+-cloud-$deb_arch-unsigned\$" ;;
 	6.12)	echo "^linux-image-6\\.12\\.[0-9]+\\+deb[0-9]+-cloud-$deb_arch-unsigned\$" ;;
 	esac
@@ -398,28 +399,62 @@ unpacked()	# unpacked DEB: dpkg -x it into the cache once; prints the directory
 	echo "$d"
 }
 
+# Debian 11's 5.10 kernel comes from bullseye, which the host's sources
+# never name: an apt configuration of the matrix's own (sources, lists,
+# cache under the cache directory), used for that package alone.
+bullseye=$cache/apt-bullseye
+apt_for()	# apt_for SERIES: sets apt_x, the options apt needs for it
+{
+	apt_x=()
+	[ "$1" = 5.10 ] || return 0
+	apt_x=(-o "Dir::Etc::sourcelist=$bullseye/sources.list"
+		-o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$bullseye/lists"
+		-o "Dir::Cache=$bullseye/cache" -o APT::Get::List-Cleanup=0)
+}
+if [[ " ${kernels[*]} " == *" 5.10 "* ]]; then
+	mkdir -p "$bullseye/lists/partial" "$bullseye/cache/archives/partial"
+	# bullseye-security has the newest 5.10 builds (Debian 11 LTS).
+	printf '%s\n' 'deb http://deb.debian.org/debian bullseye main' \
+		'deb http://deb.debian.org/debian-security bullseye-security main' \
+		>"$bullseye/sources.list"
+	if [ $update = 1 ] || ! compgen -G "$bullseye/lists/*_Packages" >/dev/null; then
+		apt_for 5.10
+		apt-get "${apt_x[@]}" update >"$out/apt-update-bullseye.log" 2>&1 ||
+			log "warning: apt-get update (bullseye) failed (see $out/apt-update-bullseye.log)"
+	fi
+fi
+
 declare -A kdir kver
 for k in "${kernels[@]}"; do
 	re=$(series_regex "$k")
-	pkg=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{ print $1 }' |
-		grep -E "$re" | sort -V | tail -n 1 || true)
+	apt_for "$k"
+	# Newest first: a mirror may not carry a suite's newest build yet
+	# (bullseye-security lists 5.10 builds its pool lacks), then the one
+	# before it is taken.
+	mapfile -t pkgs < <(apt-cache "${apt_x[@]}" search --names-only "$re" 2>/dev/null |
+		awk '{ print $1 }' | grep -E "$re" | sort -V -r || true)
 	deb=
-	if [ -n "$pkg" ]; then
-		deb=$(ls -1 "$cache/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
-		if [ -z "$deb" ]; then
+	if [ ${#pkgs[@]} -gt 0 ]; then
+		for pkg in "${pkgs[@]}"; do
+			deb=$(ls -1 "$cache/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+			if [ -n "$deb" ]; then
+				log "$pkg: cached ($(basename "$deb"))"
+				break
+			fi
 			log "downloading $pkg"
-			( cd "$cache/debs" && apt-get download "$pkg:$deb_arch" ) >"$out/apt-download-$k.log" 2>&1 ||
-				{ cat "$out/apt-download-$k.log" >&2; die "apt-get download $pkg failed"; }
-			deb=$(ls -1 "$cache/debs/${pkg}_"*.deb | sort -V | tail -n 1)
-			# Keep one package per series in the cache.
-			for old in "$cache/debs/"*.deb; do
-				b=$(basename "$old")
-				[ "$old" != "$deb" ] && [[ "${b%%_*}" =~ $re ]] && {
-					rm -f "$old"; rm -rf "$cache/unpacked/${b%.deb}"; }
-			done
-		else
-			log "$pkg: cached ($(basename "$deb"))"
-		fi
+			if ( cd "$cache/debs" && apt-get "${apt_x[@]}" download "$pkg:$deb_arch" ) >"$out/apt-download-$k.log" 2>&1; then
+				deb=$(ls -1 "$cache/debs/${pkg}_"*.deb | sort -V | tail -n 1)
+				# Keep one package per series in the cache.
+				for old in "$cache/debs/"*.deb; do
+					b=$(basename "$old")
+					[ "$old" != "$deb" ] && [[ "${b%%_*}" =~ $re ]] && {
+						rm -f "$old"; rm -rf "$cache/unpacked/${b%.deb}"; }
+				done
+				break
+			fi
+			log "warning: apt-get download $pkg failed: $(grep -m1 -E '^(E|Err):' "$out/apt-download-$k.log" || true)"
+		done
+		[ -n "$deb" ] || { cat "$out/apt-download-$k.log" >&2; die "apt-get download failed for every $k package apt lists"; }
 	else
 		deb=$(for f in "$cache/debs/"*.deb; do
 			[ -e "$f" ] || continue
@@ -590,13 +625,13 @@ for k in "${kernels[@]}"; do
 done
 
 # The strategy the automatic choice must make: fentry, but not on arm64
-# 6.1, where the kernel cannot attach fentry/fexit (ENOTSUPP: arm64 has
-# BPF trampolines through ftrace direct calls only since 6.4) and netrace
-# must fall back to kprobes.
+# before 6.4 (5.10, 6.1), where the kernel cannot attach fentry/fexit
+# (ENOTSUPP: arm64 has BPF trampolines through ftrace direct calls only
+# since 6.4) and netrace must fall back to kprobes.
 expect_auto_of()	# expect_auto_of SERIES
 {
 	case "$arch:$1" in
-	aarch64:6.1)	echo kprobe ;;
+	aarch64:5.10|aarch64:6.1) echo kprobe ;;
 	*)		echo "$expect_auto" ;;
 	esac
 }
