@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -108,18 +109,62 @@ int tracer_check_privileges(void)
 }
 
 /*
+ * Does this kernel refuse bpf() on a map we hold once we have no
+ * capability?  Before Linux 6.0 ("bpf: refine
+ * kernel.unprivileged_bpf_disabled behaviour"), with that sysctl set
+ * (Debian's and RHEL's default) every bpf() command needs CAP_BPF or
+ * CAP_SYS_ADMIN, map lookups included: -c's counts and the lost counter
+ * would read as nothing.  Asked of a child that drops everything, so
+ * that this process keeps what it has.
+ */
+static bool bpf_needs_cap(int map_fd)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return true;	/* cannot tell: keep what bpf() may need */
+	if (pid == 0) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		capng_clear(CAPNG_SELECT_CAPS);
+		if (capng_apply(CAPNG_SELECT_CAPS))
+			_exit(2);
+		_exit(bpf_obj_get_info_by_fd(map_fd, &info, &len) &&
+		      errno == EPERM);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return true;
+	return WEXITSTATUS(status) != 0;
+}
+
+/*
  * Attached, the event buffer and the applet's descriptors open: what is
  * left to do (read the buffer and maps, detach, close) works on those
- * descriptors and needs no capability.  So give up every one, the
- * bounding set and ambient ones too where that is allowed (it needs
- * CAP_SETPCAP), and let no exec() gain any back.
+ * descriptors.  So give up every capability, the bounding set and
+ * ambient ones too where that is allowed (it needs CAP_SETPCAP), and let
+ * no exec() gain any back; except, on a kernel that wants one for every
+ * bpf() command (above), the one it wants: CAP_BPF, or CAP_SYS_ADMIN on
+ * a kernel without CAP_BPF (before 5.8).
  */
-static int drop_privileges(void)
+static int drop_privileges(int map_fd)
 {
+	static const unsigned int bpf_cap[] = { CAP_BPF };
+	unsigned int keep = 0;
+
+	if (bpf_needs_cap(map_fd))
+		keep = has_caps(bpf_cap, 1) ? CAP_BPF : CAP_SYS_ADMIN;
 	capng_clear(CAPNG_SELECT_ALL);
+	if (keep)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, keep);
 	if (capng_apply(CAPNG_SELECT_ALL)) {
 		nr_dbg("capabilities: the bounding set stays: no CAP_SETPCAP");
 		capng_clear(CAPNG_SELECT_CAPS);
+		if (keep)
+			capng_update(CAPNG_ADD,
+				     CAPNG_EFFECTIVE | CAPNG_PERMITTED, keep);
 		if (capng_apply(CAPNG_SELECT_CAPS)) {
 			nr_err("cannot drop capabilities: %s", strerror(errno));
 			return -1;
@@ -129,7 +174,11 @@ static int drop_privileges(void)
 		nr_err("cannot set no_new_privs: %s", strerror(errno));
 		return -1;
 	}
-	nr_dbg("capabilities: all dropped, no_new_privs set");
+	if (keep)
+		nr_dbg("capabilities: all dropped but %s (this kernel wants it for every bpf() call), no_new_privs set",
+		       keep == CAP_BPF ? "CAP_BPF" : "CAP_SYS_ADMIN");
+	else
+		nr_dbg("capabilities: all dropped, no_new_privs set");
 	return 0;
 }
 
@@ -860,7 +909,7 @@ static int run_traced(struct run *r)
 	install_signals();
 	if (r->t->ready && (ret = r->t->ready(r->skel, r->ctx)))
 		return ret < 0 ? 1 : ret;
-	if (drop_privileges())
+	if (drop_privileges(bpf_map__fd(r->skel->maps.nr_stats)))
 		return 1;
 	if (poll_loop(r))
 		ret = 1;
