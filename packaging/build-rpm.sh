@@ -38,6 +38,13 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+for arch in $arches; do
+	case $arch in
+	x86_64|aarch64)	;;
+	*)	echo "build-rpm: --arch: '$arch' is not x86_64 or aarch64" >&2; exit 2 ;;
+	esac
+done
+
 for tool in rpmbuild rpmspec; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found: install rpm (Debian) or rpm-build (Fedora/RHEL)"
@@ -104,10 +111,6 @@ cross_args() {
 # The source RPM once, with the first architecture; binary RPMs for all.
 build=-ba
 for arch in $arches; do
-	case $arch in
-	x86_64|aarch64)	;;
-	*)	die "--arch: '$arch' is not x86_64 or aarch64" ;;
-	esac
 	extra=()
 	if [ "$arch" != "$(uname -m)" ]; then
 		mapfile -t extra < <(cross_args "$arch")

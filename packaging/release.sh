@@ -61,6 +61,12 @@ if [ -n "$key" ] && [ -z "$url" ]; then
 	echo "release: --key makes a release to publish: say where with --url URL (netrace.repo's baseurl)" >&2
 	exit 2
 fi
+for a in ${arches//,/ }; do
+	case $a in
+	x86_64|aarch64)	;;
+	*)	echo "release: --arch: '$a' is not x86_64 or aarch64" >&2; exit 2 ;;
+	esac
+done
 for tool in gpg rpmsign rpm2cpio cpio createrepo_c sha256sum; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found: install gnupg, rpm, cpio and createrepo-c (Debian) or gnupg2, rpm-sign, cpio and createrepo_c (Fedora/RHEL)"

@@ -41,6 +41,7 @@ bad_args "--url" --key ABCDEF
 bad_args "--ephemeral-key" --key ABCDEF --ephemeral-key
 bad_args "--key KEYID" --url https://example.invalid
 bad_args "'--frobnicate'" --frobnicate
+bad_args "'sparc'" --ephemeral-key --arch sparc
 
 gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
 	--quick-generate-key "netrace release-key test <netrace-test@invalid>" rsa3072 sign 1d 2>/dev/null
