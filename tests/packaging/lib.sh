@@ -121,3 +121,24 @@ need_qemu_for() {
 			need_tools qemu-user-static "qemu-$a-static"
 	done
 }
+
+# release_test_args USAGE ARGS...: the release tests' options into
+# release (--release DIR), netrace (--netrace BIN), version (--version V),
+# work (--work DIR) and src (--source DIR); anything else, or an option
+# without its value: "usage: SCRIPT USAGE", exit 2.
+release_test_args() {
+	local usage=$1
+	shift
+	while [ $# -ge 2 ]; do
+		case $1 in
+		--release)	release=$2 ;;
+		--netrace)	netrace=$2 ;;
+		--version)	version=$2 ;;
+		--work)		work=$2 ;;
+		--source)	src=$2 ;;
+		*)		break ;;
+		esac
+		shift 2
+	done
+	[ $# -eq 0 ] || { echo "usage: $0 $usage" >&2; exit 2; }
+}

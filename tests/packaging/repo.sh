@@ -27,19 +27,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/packaging/lib.sh
 . "$here/lib.sh"
 
-release=
-version=
-work=
-usage() { echo "usage: $0 --release DIR --version V --work DIR" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--release)	release=$2; shift 2 ;;
-	--version)	version=$2; shift 2 ;;
-	--work)		work=$2; shift 2 ;;
-	*)		usage ;;
-	esac
-done
-[ -d "$release" ] && [ -n "$version" ] && [ -n "$work" ] || usage
+release= version= work=
+u="--release DIR --version V --work DIR"
+release_test_args "$u" "$@"
+[ -d "$release" ] && [ -n "$version" ] && [ -n "$work" ] || release_test_args "$u" --missing
 need_tools "rpm dnf createrepo-c gpgconf" rpm rpmsign dnf createrepo_c chroot gpgconf python3
 need_root "dnf --installroot and chroot"
 

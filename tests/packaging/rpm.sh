@@ -34,26 +34,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/packaging/lib.sh
 . "$here/lib.sh"
 
-netrace=
-version=
-work=
-release=
+netrace= version= work= release=
 src=$(cd "$here/../.." && pwd)
-usage() {
-	echo "usage: $0 --release DIR --netrace BIN --version V --work DIR [--source DIR]" >&2
-	exit 2
-}
-while [ $# -gt 0 ]; do
-	case $1 in
-	--release)	release=$2; shift 2 ;;
-	--netrace)	netrace=$2; shift 2 ;;
-	--version)	version=$2; shift 2 ;;
-	--work)		work=$2; shift 2 ;;
-	--source)	src=$2; shift 2 ;;
-	*)		usage ;;
-	esac
-done
-[ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] && [ -d "$release" ] || usage
+u="--release DIR --netrace BIN --version V --work DIR [--source DIR]"
+release_test_args "$u" "$@"
+[ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] && [ -d "$release" ] ||
+	release_test_args "$u" --missing
 
 need_tools "rpm rpm2cpio cpio rpmlint binutils man-db" rpm rpmbuild rpm2cpio cpio rpmlint readelf man chroot
 need_root "installing into a scratch root and chroot"

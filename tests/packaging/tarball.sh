@@ -23,21 +23,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/packaging/lib.sh
 . "$here/lib.sh"
 
-release=
-netrace=
-version=
-work=
-usage() { echo "usage: $0 --release DIR --netrace BIN --version V --work DIR" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--release)	release=$2; shift 2 ;;
-	--netrace)	netrace=$2; shift 2 ;;
-	--version)	version=$2; shift 2 ;;
-	--work)		work=$2; shift 2 ;;
-	*)		usage ;;
-	esac
-done
-[ -d "$release" ] && [ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] || usage
+release= netrace= version= work=
+u="--release DIR --netrace BIN --version V --work DIR"
+release_test_args "$u" "$@"
+[ -d "$release" ] && [ -x "$netrace" ] && [ -n "$version" ] && [ -n "$work" ] ||
+	release_test_args "$u" --missing
 need_tools "rpm cpio gnupg dash" rpm2cpio cpio gpg sha256sum dash chroot
 need_qemu_for x86_64 aarch64
 need_root "chroot"
