@@ -127,23 +127,24 @@ def reap(pids):
         raise RuntimeError("%d traffic process(es) failed" % bad)
 
 
-def accept_n(lsock, n, comm=None, uid=None):
+def become(comm=None, uid=None):
+    """The traffic process's name and user, as the case asks."""
     if comm:
         set_comm(comm)
     if uid is not None:
         os.setgid(uid)
         os.setuid(uid)
+
+
+def accept_n(lsock, n, comm=None, uid=None):
+    become(comm, uid)
     for _ in range(n):
         c, _ = lsock.accept()
         c.close()
 
 
 def connect_to(family, addr, port, comm=None, uid=None, n=1, refused=False):
-    if comm:
-        set_comm(comm)
-    if uid is not None:
-        os.setgid(uid)
-        os.setuid(uid)
+    become(comm, uid)
     for _ in range(n):
         s = socket.socket(family, socket.SOCK_STREAM)
         try:
