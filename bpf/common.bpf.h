@@ -196,18 +196,24 @@ static __always_inline void fill_task(struct nr_event *e)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
-static __always_inline void emit(void *ctx, struct nr_event *e)
+/* Send one record (size bytes, at most NR_RECORD_MAX), or count it lost. */
+static __always_inline void emit_rec(void *ctx, void *rec, __u64 size)
 {
 	if (use_ringbuf) {
 		__u64 flags = BPF_RB_NO_WAKEUP;
 
-		if (bpf_ringbuf_query(&nr_events, BPF_RB_AVAIL_DATA) + sizeof(*e) >=
+		if (bpf_ringbuf_query(&nr_events, BPF_RB_AVAIL_DATA) + size >=
 		    wakeup_bytes)
 			flags = BPF_RB_FORCE_WAKEUP;
-		if (bpf_ringbuf_output(&nr_events, e, sizeof(*e), flags))
+		if (bpf_ringbuf_output(&nr_events, rec, size, flags))
 			stat_inc(NR_STAT_LOST);
-	} else if (bpf_perf_event_output(ctx, &nr_events, BPF_F_CURRENT_CPU, e,
-					 sizeof(*e))) {
+	} else if (bpf_perf_event_output(ctx, &nr_events, BPF_F_CURRENT_CPU,
+					 rec, size)) {
 		stat_inc(NR_STAT_LOST);
 	}
+}
+
+static __always_inline void emit(void *ctx, struct nr_event *e)
+{
+	emit_rec(ctx, e, sizeof(*e));
 }

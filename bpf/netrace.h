@@ -12,6 +12,10 @@
 enum nr_event_type {
 	NR_EV_CONNECT = 1,
 	NR_EV_ACCEPT = 2,
+	NR_EV_CLOSE = 3,	/* tcptracer */
+	NR_EV_STATE = 4,	/* tcpstates */
+	NR_EV_LIFE = 5,		/* tcplife */
+	NR_EV_LATENCY = 6,	/* tcpconnlat */
 };
 
 union nr_addr {
@@ -34,6 +38,26 @@ struct nr_event {
 	union nr_addr laddr;
 	union nr_addr raddr;
 };
+
+/*
+ * The applets that follow a socket through its life (tcpstates, tcplife,
+ * tcpconnlat, tcptracer): a connection event and what they add.  Fields
+ * an applet does not use are zero.
+ */
+struct nr_sk_event {
+	struct nr_event c;
+	__u64 skaddr;		/* struct sock *: an identity, never followed */
+	__u64 span_ns;		/* in the old state, lifetime, or latency */
+	__u64 tx_bytes;		/* tcp_sock bytes_acked */
+	__u64 rx_bytes;		/* tcp_sock bytes_received */
+	__u32 netns;		/* network namespace inode */
+	__u8 oldstate;		/* TCP_* of include/net/tcp_states.h */
+	__u8 newstate;
+	__u16 pad;
+};
+
+/* The largest record an applet sends (user space copies perf records). */
+#define NR_RECORD_MAX	256
 
 /*
  * The record of tracepoint sock:inet_sock_set_state as Linux 5.6 and

@@ -28,8 +28,15 @@ enum {
 	TCP_ESTABLISHED = 1,
 	TCP_SYN_SENT = 2,
 	TCP_SYN_RECV = 3,
+	TCP_FIN_WAIT1 = 4,
+	TCP_FIN_WAIT2 = 5,
+	TCP_TIME_WAIT = 6,
 	TCP_CLOSE = 7,
+	TCP_CLOSE_WAIT = 8,
+	TCP_LAST_ACK = 9,
 	TCP_LISTEN = 10,
+	TCP_CLOSING = 11,
+	TCP_NEW_SYN_RECV = 12,
 };
 
 #pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
@@ -61,6 +68,18 @@ struct in6_addr {
 	} in6_u;
 };
 
+struct ns_common {
+	unsigned int inum;
+};
+
+struct net {
+	struct ns_common ns;
+};
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
 /* The kernel nests these in anonymous unions; CO-RE finds them by name. */
 struct sock_common {
 	__be32 skc_daddr;
@@ -71,6 +90,7 @@ struct sock_common {
 	volatile unsigned char skc_state;
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
+	possible_net_t skc_net;
 };
 
 struct sock {
@@ -82,6 +102,12 @@ struct sock {
 /* Opens with its struct sock: a TCP sock is one. */
 struct inet_sock {
 	__be16 inet_sport;
+};
+
+/* Opens with its inet_sock: the socket's own byte counters. */
+struct tcp_sock {
+	__u64 bytes_received;
+	__u64 bytes_acked;
 };
 
 struct socket {
@@ -101,16 +127,13 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
-struct ns_common {
-	unsigned int inum;
-};
-
 struct mnt_namespace {
 	struct ns_common ns;
 };
 
 struct nsproxy {
 	struct mnt_namespace *mnt_ns;
+	struct net *net_ns;
 };
 
 struct task_struct {

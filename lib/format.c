@@ -121,21 +121,53 @@ static size_t put_fixed(struct buf *b, uint64_t units, int decimals)
 }
 
 /*
- * "%.3f" of ns / 1e9, as printf rounds that double.  Away from an exact
- * half millisecond integer rounding gives the same digits; on one, only
- * printf knows which way the double falls.  (BCC prints whole
- * microseconds / 1e6: the same double when ns is a multiple of 1000.)
+ * "%.Nf" of v / 10^digits (N = decimals <= digits), as printf rounds
+ * that double.  Away from an exact half unit integer rounding gives the
+ * same digits; on one, only printf knows which way the double falls.
  */
-static size_t put_secs_text(struct buf *b, uint64_t ns)
+static size_t put_scaled(struct buf *b, uint64_t v, int digits, int decimals)
 {
-	char tmp[32];
-	int len;
+	uint64_t unit = 1, div = 1;
+	char tmp[48];
+	int i, len;
 
-	if (ns % 1000000 != 500000)
-		return put_fixed(b, ns / 1000000 + (ns % 1000000 > 500000), 3);
-	len = snprintf(tmp, sizeof(tmp), "%.3f", (double)ns / 1e9);
+	for (i = decimals; i < digits; i++)
+		unit *= 10;
+	if (unit == 1 || v % unit != unit / 2)
+		return put_fixed(b, v / unit + (v % unit > unit / 2), decimals);
+	for (i = 0; i < digits; i++)
+		div *= 10;
+	len = snprintf(tmp, sizeof(tmp), "%.*f", decimals, (double)v / div);
 	put(b, tmp, len);
 	return len;
+}
+
+/*
+ * Seconds: BCC prints whole microseconds / 1e6, the same double as
+ * ns / 1e9 when ns is a multiple of 1000.
+ */
+static size_t put_secs_text(struct buf *b, uint64_t ns, int decimals)
+{
+	return put_scaled(b, ns, 9, decimals > 0 && decimals <= 9 ? decimals : 3);
+}
+
+/* Milliseconds: BCC's float(us) / 1000, us = ns / 1000 truncated. */
+static size_t put_ms_text(struct buf *b, uint64_t ns, int decimals)
+{
+	return put_scaled(b, ns / 1000, 3, decimals > 0 && decimals <= 3 ? decimals : 3);
+}
+
+static size_t put_hex(struct buf *b, unsigned long long v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[20], *end = tmp + sizeof(tmp), *s = end;
+
+	do {
+		*--s = digits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	put(b, s, end - s);
+	return end - s;
 }
 
 /* JSON: microseconds, exact. */
@@ -421,30 +453,68 @@ int fmt_header(struct fmt *f)
 	if (f->json)
 		return 0;
 	for (i = 0; i < f->ncols; i++) {
+		const struct column *c = &f->cols[i];
+
 		if (!(f->text_mask & (1U << i)))
 			continue;
 		if (sep)
-			put(&b, " ", 1);
-		sep = !(f->cols[i].flags & COLF_NOSEP);
-		len = strlen(f->cols[i].header);
-		put(&b, f->cols[i].header, len);
-		pad(&b, len, f->cols[i].width);
+			put(&b, f->csv ? "," : " ", 1);
+		sep = f->csv || !(c->flags & COLF_NOSEP);
+		len = strlen(c->header);
+		if (f->csv) {
+			put(&b, c->header, len);
+			continue;
+		}
+		if (c->flags & COLF_RIGHT)
+			pad(&b, len, c->width);
+		put(&b, c->header, len);
+		if (!(c->flags & COLF_RIGHT))
+			pad(&b, len, c->width);
 	}
 	put(&b, "\n", 1);
 	return flush_buf(f, &b);
 }
 
-static void text_cell(struct buf *b, const struct column *c,
-		      const union cell *v)
+/* Right-aligned text: the cell's length before writing it. */
+static size_t text_len(const struct column *c, const union cell *v)
 {
+	struct buf probe = { .p = (char [64]){ 0 }, .n = 64 };
+
+	switch (c->type) {
+	case COL_INT:
+		return put_int(&probe, v->i);
+	case COL_HEX:
+		return put_hex(&probe, v->i);
+	case COL_SECS:
+		return put_secs_text(&probe, v->ns, c->prec);
+	case COL_MS:
+		return put_ms_text(&probe, v->ns, c->prec);
+	default:
+		return 0;	/* strings are left-aligned */
+	}
+}
+
+/* csv: neither padded nor cut. */
+static void text_cell(struct buf *b, const struct column *c,
+		      const union cell *v, bool csv)
+{
+	int width = csv ? 0 : c->width;
 	size_t used;
 
+	if (width && (c->flags & COLF_RIGHT))
+		pad(b, text_len(c, v), width);
 	switch (c->type) {
 	case COL_INT:
 		used = put_int(b, v->i);
 		break;
+	case COL_HEX:
+		used = put_hex(b, v->i);
+		break;
 	case COL_SECS:
-		used = put_secs_text(b, v->ns);
+		used = put_secs_text(b, v->ns, c->prec);
+		break;
+	case COL_MS:
+		used = put_ms_text(b, v->ns, c->prec);
 		break;
 	case COL_BOOL:
 		used = v->b ? 3 : 2;
@@ -455,10 +525,11 @@ static void text_cell(struct buf *b, const struct column *c,
 	case COL_NUMSTR:
 	default:
 		used = put_sanitized(b, v->s ? v->s : "-",
-				     c->prec > 0 ? c->prec : 0);
+				     c->prec > 0 && !csv ? c->prec : 0);
 		break;
 	}
-	pad(b, used, c->width);
+	if (!(c->flags & COLF_RIGHT))
+		pad(b, used, width);
 }
 
 static void json_cell(struct buf *b, const struct column *c,
@@ -468,8 +539,16 @@ static void json_cell(struct buf *b, const struct column *c,
 	case COL_INT:
 		put_int(b, v->i);
 		break;
+	case COL_HEX:	/* a kernel address is beyond a double's 2^53 */
+		put(b, "\"", 1);
+		put_hex(b, v->i);
+		put(b, "\"", 1);
+		break;
 	case COL_SECS:
 		put_secs_json(b, v->ns);
+		break;
+	case COL_MS:
+		put_fixed(b, v->ns / 1000, 3);
 		break;
 	case COL_BOOL:
 		if (v->b)
@@ -542,9 +621,9 @@ static void text_row(const struct fmt *f, struct buf *b,
 		if (!(f->text_mask & (1U << i)))
 			continue;
 		if (sep)
-			put(b, " ", 1);
-		sep = !(c->flags & COLF_NOSEP);
-		text_cell(b, c, &cells[i]);
+			put(b, f->csv ? "," : " ", 1);
+		sep = f->csv || !(c->flags & COLF_NOSEP);
+		text_cell(b, c, &cells[i], f->csv);
 	}
 	if (f->row_suffix)
 		put(b, f->row_suffix, strlen(f->row_suffix));

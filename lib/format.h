@@ -15,7 +15,12 @@
 enum col_type {
 	COL_INT,	/* text "%-*lld", JSON number */
 	COL_STR,	/* text "%-*.*s" sanitised, JSON string escaped */
-	COL_SECS,	/* nanoseconds; text "%-*.3f" seconds, JSON number */
+	COL_SECS,	/* nanoseconds; text "%-*.Nf" seconds (N: prec, or 3),
+			 * JSON number of seconds to the microsecond */
+	COL_MS,		/* nanoseconds, as BCC whole microseconds; text
+			 * "%.Nf" milliseconds (N: prec, or 3), JSON number
+			 * of milliseconds to the microsecond */
+	COL_HEX,	/* text "%-*llx", JSON string of the same digits */
 	COL_BOOL,	/* JSON true/false; text "yes"/"no" */
 	COL_NULLSTR,	/* string that may be NULL: JSON null, text "-" */
 	COL_NUMSTR,	/* a number already in text, or NULL: JSON unquoted/null */
@@ -26,12 +31,15 @@ struct column {
 	const char *key;	/* JSON key, e.g. "pid" */
 	enum col_type type;
 	int width;		/* minimum text width, left-aligned */
-	int prec;		/* text: maximum bytes of a string, 0 none */
+	int prec;		/* text: maximum bytes of a string, 0 none;
+				 * decimals of COL_SECS and COL_MS */
 	unsigned int flags;	/* COLF_* */
 };
 
 /* BCC prints its optional prefix columns with no space after them. */
 #define COLF_NOSEP	0x1
+/* Right-aligned ("%5d"). */
+#define COLF_RIGHT	0x2
 
 union cell {
 	long long i;
@@ -47,6 +55,11 @@ union cell {
 struct fmt {
 	FILE *out;
 	bool json;
+	/*
+	 * Text as comma-separated values (BCC's -s): every shown column,
+	 * comma-separated, neither padded nor cut.
+	 */
+	bool csv;
 	const struct column *cols;
 	unsigned int ncols;
 	uint32_t text_mask;	/* bit i: column i shown in text rows/header */

@@ -51,6 +51,17 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 		"trace mount namespaces in this BPF map only" },
 	[OPT_DNS] = { 'd', "dns", NULL,
 		"include likely DNS query associated with each connect" },
+	[OPT_WIDE] = { 'w', "wide", NULL,
+		"wide column output (fits IPv6 addresses)" },
+	[OPT_CSV] = { 's', "csv", NULL, "comma separated values output" },
+	[OPT_LOCALPORT] = { 'L', "localport", "LOCALPORT",
+		"comma-separated list of local ports to trace." },
+	[OPT_REMOTEPORT] = { 'D', "remoteport", "REMOTEPORT",
+		"comma-separated list of remote ports to trace." },
+	[OPT_JOURNAL] = { 'Y', "journal", NULL,
+		"log session state changes to the systemd journal" },
+	[OPT_NETNS] = { 'N', "netns", "NETNS",
+		"trace this Network Namespace only" },
 	[OPT_IFACE] = { 'i', "interface", "IFACE",
 		"only this interface (repeatable, or a comma-separated list)" },
 	[OPT_ALL] = { 'a', "all", NULL,
@@ -185,14 +196,14 @@ static const char *opt_label(int id)
 	return buf;
 }
 
-static int set_ports(struct nr_opts *o, const char *arg)
+/* -P, -L or -D: a later one replaces an earlier one, as argparse does. */
+static int set_ports(int id, const char *arg, uint16_t *ports,
+		     unsigned int *n)
 {
-	const char *bad, *l = opt_label(OPT_PORT);
+	const char *bad, *l = opt_label(id);
 	int len;
 
-	/* A later -P replaces an earlier one, as argparse does. */
-	switch (parse_ports(arg, o->ports, NR_MAX_PORTS, &o->nports,
-			    &bad, &len)) {
+	switch (parse_ports(arg, ports, NR_MAX_PORTS, n, &bad, &len)) {
 	case PORTS_OK:
 		return 0;
 	case PORTS_EMPTY:
@@ -308,7 +319,15 @@ static int set_opt(struct nr_opts *o, int id, const char *arg)
 	case OPT_VERBOSE:	o->verbose = true; break;
 	case OPT_IPV4:		return set_family(o, AF_INET);
 	case OPT_IPV6:		return set_family(o, AF_INET6);
-	case OPT_PORT:		return set_ports(o, arg);
+	case OPT_WIDE:		o->wide = true; break;
+	case OPT_CSV:		o->csv = true; break;
+	case OPT_JOURNAL:	o->journal = true; break;
+	case OPT_PORT:
+		return set_ports(id, arg, o->ports, &o->nports);
+	case OPT_LOCALPORT:
+		return set_ports(id, arg, o->lports, &o->nlports);
+	case OPT_REMOTEPORT:
+		return set_ports(id, arg, o->rports, &o->nrports);
 	case OPT_IFACE:		return add_ifaces(o, arg);
 	case OPT_CGROUPMAP:	return set_path(id, arg, &o->cgroupmap);
 	case OPT_MNTNSMAP:	return set_path(id, arg, &o->mntnsmap);
@@ -316,6 +335,15 @@ static int set_opt(struct nr_opts *o, int id, const char *arg)
 		if (nr_parse_pid(arg, &o->pid))
 			return bad_value(id, arg);
 		break;
+	case OPT_NETNS: {
+		unsigned long long v;
+		const char *end;
+
+		if (parse_dec(arg, UINT32_MAX, &v, &end) || *end || !v)
+			return bad_value(id, arg);
+		o->netns = v;
+		break;
+	}
 	case OPT_UID:
 		if (nr_parse_uid(arg, &o->uid))
 			return bad_value(id, arg);
@@ -372,12 +400,13 @@ static int bad_option(int c, char **argv, uint64_t mask)
 	return -1;
 }
 
-static int letter_id(int c)
+/* Letters are unique among one applet's options, not in the table. */
+static int letter_id(int c, uint64_t mask)
 {
 	int id;
 
 	for (id = 0; id < OPT__COUNT; id++)
-		if (opt_defs[id].letter == c)
+		if ((mask & OPTBIT(id)) && opt_defs[id].letter == c)
 			return id;
 	return -1;
 }
@@ -424,7 +453,7 @@ static int parse_opts(const struct applet *a, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return bad_option(c, argv, mask);
-		id = c >= LONG_VAL ? c - LONG_VAL : letter_id(c);
+		id = c >= LONG_VAL ? c - LONG_VAL : letter_id(c, mask);
 		if (id == OPT_HELP) {
 			nr_print_help(a, stdout);
 			return 1;
@@ -432,6 +461,8 @@ static int parse_opts(const struct applet *a, int argc, char **argv,
 		if (set_opt(o, id, optarg))
 			return -1;
 	}
+	if (optind < argc && a->arg_name)
+		o->arg = argv[optind++];
 	if (optind < argc) {
 		nr_usage_err("unexpected argument '%s'", argv[optind]);
 		return -1;
@@ -484,32 +515,77 @@ static void print_wrapped(FILE *out, const char *text, int indent)
 	fputc('\n', out);
 }
 
-static void print_usage(const struct applet *a, uint64_t mask, FILE *out)
+/*
+ * The ids of a's options in the order its usage and help show them: -h,
+ * then a->order (BCC's order) or the table's.  Returns how many.
+ */
+static int help_order(const struct applet *a, int *ids)
 {
+	uint64_t mask = a->opts | OPTBIT(OPT_HELP);
+	const unsigned char *p;
+	int id, n = 0;
+
+	ids[n++] = OPT_HELP;
+	if (a->order) {
+		for (p = a->order; *p != OPT__COUNT && n < OPT__COUNT; p++)
+			if (*p != OPT_HELP && (mask & OPTBIT(*p)))
+				ids[n++] = *p;
+		return n;
+	}
+	for (id = OPT_HELP + 1; id < OPT__COUNT; id++)
+		if (mask & OPTBIT(id))
+			ids[n++] = id;
+	return n;
+}
+
+/* One part of the usage line, wrapped as argparse wraps it. */
+static void usage_part(FILE *out, const char *part, int indent, int *col)
+{
+	int len = strlen(part);
+
+	if (*col > indent && *col + 1 + len > HELP_WIDTH) {
+		fprintf(out, "\n%*s", indent, "");
+		*col = indent;
+	}
+	*col += fprintf(out, " %s", part);
+}
+
+static void print_usage(const struct applet *a, const int *ids, int n,
+			FILE *out)
+{
+	uint64_t mask = a->opts;
 	char part[64], inv[48];
-	int id, len, col, indent;
+	int i, col, indent;
 
 	col = indent = fprintf(out, "usage: %s", a->name);
-	for (id = 0; id < OPT__COUNT; id++) {
-		if (!(mask & OPTBIT(id)))
-			continue;
+	for (i = 0; i < n; i++) {
 		/* argparse shows a mutually exclusive group as one part. */
-		if (id == OPT_IPV6 && (mask & OPTBIT(OPT_IPV4)))
+		if (ids[i] == OPT_IPV6 && (mask & OPTBIT(OPT_IPV4)))
 			continue;
-		if (id == OPT_IPV4 && (mask & OPTBIT(OPT_IPV6))) {
+		if (ids[i] == OPT_IPV4 && (mask & OPTBIT(OPT_IPV6))) {
 			snprintf(part, sizeof(part), "[-4 | -6]");
 		} else {
-			fmt_invocation(inv, sizeof(inv), id, false);
+			fmt_invocation(inv, sizeof(inv), ids[i], false);
 			snprintf(part, sizeof(part), "[%s]", inv);
 		}
-		len = strlen(part);
-		if (col > indent && col + 1 + len > HELP_WIDTH) {
-			fprintf(out, "\n%*s", indent, "");
-			col = indent;
-		}
-		col += fprintf(out, " %s", part);
+		usage_part(out, part, indent, &col);
+	}
+	if (a->arg_name) {
+		snprintf(part, sizeof(part), "[%s]", a->arg_name);
+		usage_part(out, part, indent, &col);
 	}
 	fputc('\n', out);
+}
+
+/* One entry of an argument list, its help from column pos. */
+static void help_entry(FILE *out, const char *inv, int len, int pos,
+		       const char *help)
+{
+	if (len <= pos - 4)
+		fprintf(out, "  %-*s  ", pos - 4, inv);
+	else
+		fprintf(out, "  %s\n%*s", inv, pos, "");
+	print_wrapped(out, help, pos);
 }
 
 /* Verbatim, ending in exactly the one newline the applet may have left out. */
@@ -524,26 +600,35 @@ static void put_block(FILE *out, const char *text)
 
 void nr_print_help(const struct applet *a, FILE *out)
 {
-	uint64_t mask = a->opts | OPTBIT(OPT_HELP);
+	int ids[OPT__COUNT], n = help_order(a, ids), i, len, pos = 0;
 	const char *help;
 	char inv[64];
-	int id, len;
 
-	print_usage(a, mask, out);
+	print_usage(a, ids, n, out);
 	if (a->summary)
 		fprintf(out, "\n%s\n", a->summary);
+	/*
+	 * argparse puts help two columns after the longest invocation
+	 * (indent included), at column HELP_COL at most.
+	 */
+	for (i = 0; i < n; i++) {
+		len = fmt_invocation(inv, sizeof(inv), ids[i], true);
+		pos = len + 4 > pos ? len + 4 : pos;
+	}
+	if (a->arg_name && (int)strlen(a->arg_name) + 4 > pos)
+		pos = strlen(a->arg_name) + 4;
+	pos = pos < HELP_COL ? pos : HELP_COL;
+	if (a->arg_name) {
+		fputs("\npositional arguments:\n", out);
+		help_entry(out, a->arg_name, strlen(a->arg_name), pos,
+			   a->arg_help ? a->arg_help : "");
+	}
 	fputs("\noptional arguments:\n", out);
-	for (id = 0; id < OPT__COUNT; id++) {
-		if (!(mask & OPTBIT(id)))
-			continue;
-		help = a->opt_help[id] ? a->opt_help[id] : opt_defs[id].help;
-		len = fmt_invocation(inv, sizeof(inv), id, true);
-		/* argparse: help at column 24 after at least two spaces. */
-		if (len <= HELP_COL - 4)
-			fprintf(out, "  %-*s  ", HELP_COL - 4, inv);
-		else
-			fprintf(out, "  %s\n%*s", inv, HELP_COL, "");
-		print_wrapped(out, help, HELP_COL);
+	for (i = 0; i < n; i++) {
+		help = a->opt_help[ids[i]] ? a->opt_help[ids[i]] :
+		       opt_defs[ids[i]].help;
+		len = fmt_invocation(inv, sizeof(inv), ids[i], true);
+		help_entry(out, inv, len, pos, help);
 	}
 	if (a->examples) {
 		fputs("\nexamples:\n", out);

@@ -31,6 +31,12 @@ enum nr_opt_id {
 	OPT_CGROUPMAP,		/* --cgroupmap PATH */
 	OPT_MNTNSMAP,		/* --mntnsmap PATH */
 	OPT_DNS,		/* -d, --dns             (tcpconnect) */
+	OPT_WIDE,		/* -w, --wide */
+	OPT_CSV,		/* -s, --csv */
+	OPT_LOCALPORT,		/* -L, --localport PORTS (tcpstates, tcplife) */
+	OPT_REMOTEPORT,		/* -D, --remoteport PORTS */
+	OPT_JOURNAL,		/* -Y, --journal         (tcpstates) */
+	OPT_NETNS,		/* -N, --netns NETNS     (tcptracer) */
 	OPT_IFACE,		/* -i, --interface IFACE (repeatable, comma list) */
 	OPT_ALL,		/* -a, --all */
 	OPT_DRIVERS,		/* --drivers */
@@ -65,6 +71,9 @@ struct nr_opts {
 	bool print_uid;		/* -U */
 	bool count;		/* -c */
 	bool dns;		/* -d */
+	bool wide;		/* -w */
+	bool csv;		/* -s */
+	bool journal;		/* -Y */
 	bool all;		/* -a */
 	bool drivers;		/* --drivers */
 	bool probe;		/* --probe */
@@ -77,6 +86,12 @@ struct nr_opts {
 	uid_t uid;
 	unsigned int nports;
 	uint16_t ports[NR_MAX_PORTS];
+	unsigned int nlports;		/* -L/--localport */
+	uint16_t lports[NR_MAX_PORTS];
+	unsigned int nrports;		/* -D/--remoteport */
+	uint16_t rports[NR_MAX_PORTS];
+	uint32_t netns;			/* -N: inode number, 0: any */
+	const char *arg;		/* the positional argument, if taken */
 	const char *cgroupmap;
 	const char *mntnsmap;
 	unsigned int nifaces;
@@ -94,6 +109,14 @@ struct applet {
 	const char *examples;	/* lines "    tcpconnect -t   # comment\n" */
 	const char *notes;	/* optional paragraph printed after examples */
 	const char *opt_help[OPT__COUNT];	/* per-applet help text overrides */
+	/*
+	 * The order of the options in usage and help, as BCC's script has
+	 * it, ended by OPT__COUNT (-h first is implied); NULL: the table's.
+	 */
+	const unsigned char *order;
+	/* One optional positional argument (nr_opts.arg): name and help. */
+	const char *arg_name;
+	const char *arg_help;
 	int (*main)(const struct applet *a, int argc, char **argv);
 };
 

@@ -654,11 +654,17 @@ static int choose_strategy(struct run *r)
  */
 #define OUT_HIGH_WATER	(256u << 10)
 
+/* The size of the applet's records: struct nr_event or one that starts so. */
+static size_t record_size(const struct run *r)
+{
+	return r->t->event_size ? r->t->event_size : sizeof(struct nr_event);
+}
+
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
 
-	if (size < sizeof(struct nr_event))
+	if (size < record_size(r))
 		return 0;
 	if (r->t->event(r->ctx, data)) {
 		r->nomem = true;
@@ -676,13 +682,16 @@ static void on_perf_event(void *ctx, int cpu __attribute__((unused)),
 			  void *data, __u32 size)
 {
 	struct run *r = ctx;
-	struct nr_event e;
+	union {
+		struct nr_event e;
+		__u64 raw[NR_RECORD_MAX / sizeof(__u64)];
+	} u;
 
-	if (r->nomem || size < sizeof(struct nr_event))
+	if (r->nomem || size < record_size(r) || record_size(r) > sizeof(u))
 		return;
 	/* A perf record's data is only 4-byte aligned: copy it out. */
-	memcpy(&e, data, sizeof(e));
-	if (r->t->event(r->ctx, &e))
+	memcpy(&u, data, record_size(r));
+	if (r->t->event(r->ctx, &u.e))
 		r->nomem = true;
 }
 

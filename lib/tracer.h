@@ -43,8 +43,13 @@ struct tracer {
 	 */
 	int (*fds)(void *ctx, int *fds, int max);
 	void (*drain)(void *ctx);
-	/* One event, its row (if any) to stdout.  -1: out of memory. */
+	/*
+	 * One event, its row (if any) to stdout.  -1: out of memory.  The
+	 * record is event_size bytes (0: sizeof(struct nr_event)), at most
+	 * NR_RECORD_MAX, and starts with a struct nr_event.
+	 */
 	int (*event)(void *ctx, const struct nr_event *e);
+	size_t event_size;
 	/* Stopped (detached), maps still there: count tables.  -1: out of
 	 * memory. */
 	int (*finish)(struct netrace_bpf *skel, void *ctx);

@@ -180,7 +180,11 @@ static json_t *parse_line(const char *line, const struct fmt *f)
 			assert_true(json_is_string(val));
 			break;
 		case COL_SECS:
+		case COL_MS:
 			assert_true(json_is_number(val));
+			break;
+		case COL_HEX:
+			assert_true(json_is_string(val));
 			break;
 		case COL_BOOL:
 			assert_true(json_is_boolean(val));
@@ -1660,9 +1664,101 @@ static void test_text_mask(UNUSED void **state)
 	expect_render(&f, v, want);
 }
 
+
+/* ---- tcpstates/tcplife shapes: hex, right-aligned, ms, csv ------------- */
+
+enum { S_TS, S_SK, S_PID, S_COMM, S_LADDR, S_OLD, S_ARROW, S_NEW, S_TX, S_MS,
+       S__N };
+
+static const struct column state_cols[S__N] = {
+	[S_TS]    = { "TIME(s)", "time_s", COL_SECS, 9, 6 },
+	[S_SK]    = { "SKADDR", "skaddr", COL_HEX, 16 },
+	[S_PID]   = { "C-PID", "pid", COL_INT, 5 },
+	[S_COMM]  = { "C-COMM", "comm", COL_STR, 10, 10 },
+	[S_LADDR] = { "LADDR", "laddr", COL_STR, 15 },
+	[S_OLD]   = { "OLDSTATE", "oldstate", COL_STR, 11 },
+	[S_ARROW] = { "->", "arrow", COL_STR, 2 },
+	[S_NEW]   = { "NEWSTATE", "newstate", COL_STR, 11 },
+	[S_TX]    = { "TX_KB", "tx_kb", COL_INT, 5, 0, COLF_RIGHT },
+	[S_MS]    = { "MS", "ms", COL_MS, 0, 2 },
+};
+
+/* Against snprintf() of the same printf formats, csv and not. */
+static void test_state_shapes(UNUSED void **state)
+{
+	static const char *const comms[] = { "a", "sshd", "0123456789abcdef" };
+	char want[LINE_MAX_TEST];
+	uint64_t seed = 3;
+	union cell v[S__N];
+	struct fmt f;
+	unsigned int i;
+
+	fmt_init(&f, NULL, false, state_cols, S__N);
+	snprintf(want, sizeof(want), "%-9s %-16s %-5s %-10.10s %-15s %-11s -> %-11s %5s %s\n",
+		 "TIME(s)", "SKADDR", "C-PID", "C-COMM", "LADDR", "OLDSTATE",
+		 "NEWSTATE", "TX_KB", "MS");
+	expect_render(&f, NULL, want);
+	for (i = 0; i < 3000; i++) {
+		uint64_t us = lcg(&seed) % 100000000000ULL, sk = lcg(&seed) << 11;
+		uint64_t ms_ns = (i % 3 ? lcg(&seed) % 10000000000ULL :
+				  (lcg(&seed) % 100000) * 10000 + 5000) + i % 1000;
+		long long tx = i % 7 ? (long long)(lcg(&seed) % 1000000) : 0;
+
+		v[S_TS].ns = us * 1000;
+		v[S_SK].i = sk;
+		v[S_PID].i = i * 37;
+		v[S_COMM].s = comms[i % 3];
+		v[S_LADDR].s = "127.0.0.1";
+		v[S_OLD].s = "ESTABLISHED";
+		v[S_ARROW].s = "->";
+		v[S_NEW].s = "FIN_WAIT1";
+		v[S_TX].i = tx;
+		v[S_MS].ns = ms_ns;
+		f.csv = false;
+		snprintf(want, sizeof(want), "%-9.6f %-16llx %-5lld %-10.10s %-15s %-11s -> %-11s %5lld %.2f\n",
+			 us / 1e6, (unsigned long long)sk, v[S_PID].i,
+			 comms[i % 3], "127.0.0.1", "ESTABLISHED", "FIN_WAIT1",
+			 tx, (double)(ms_ns / 1000) / 1000);
+		expect_render(&f, v, want);
+		f.csv = true;
+		snprintf(want, sizeof(want), "%.6f,%llx,%lld,%s,%s,%s,->,%s,%lld,%.2f\n",
+			 us / 1e6, (unsigned long long)sk, v[S_PID].i,
+			 comms[i % 3], "127.0.0.1", "ESTABLISHED", "FIN_WAIT1",
+			 tx, (double)(ms_ns / 1000) / 1000);
+		expect_render(&f, v, want);
+	}
+	f.csv = true;
+	expect_render(&f, NULL, "TIME(s),SKADDR,C-PID,C-COMM,LADDR,OLDSTATE,->,NEWSTATE,TX_KB,MS\n");
+}
+
+/* JSON: the address a string of hex digits, ms exact to the microsecond. */
+static void test_state_json(UNUSED void **state)
+{
+	union cell v[S__N] = {
+		[S_TS].ns = 1500000, [S_SK].i = (long long)0xffff888012345678ULL,
+		[S_PID].i = 7, [S_COMM].s = "x", [S_LADDR].s = "::1",
+		[S_OLD].s = "SYN_SENT", [S_ARROW].s = "->",
+		[S_NEW].s = "ESTABLISHED", [S_TX].i = 3, [S_MS].ns = 12345678,
+	};
+	struct fmt f;
+	json_t *o;
+	char *line;
+
+	fmt_init(&f, NULL, true, state_cols, S__N);
+	line = render(&f, v);
+	o = parse_line(line, &f);
+	assert_string_equal(json_string_value(json_object_get(o, "skaddr")),
+			    "ffff888012345678");
+	assert_true(strstr(line, "\"ms\":12.345}") != NULL);
+	json_decref(o);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_shapes),
+		cmocka_unit_test(test_state_json),
 		cmocka_unit_test(test_tcpconnect_default),
 		cmocka_unit_test(test_tcpconnect_lport),
 		cmocka_unit_test(test_tcpconnect_timestamp),

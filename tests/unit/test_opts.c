@@ -463,10 +463,101 @@ static void test_names(void **state UNUSED)
 	assert_string_equal(nr_buffer_name(NR_BUFFER_PERFBUF), "perfbuf");
 }
 
+
+/*
+ * An applet shaped like BCC's tcpconnlat: its own option order, a
+ * positional argument, and -L meaning what tcpconnect's -L means while
+ * another applet's -L (--localport) takes a value.
+ */
+static const unsigned char latorder[] = {
+	OPT_TIMESTAMP, OPT_PID, OPT_LPORT, OPT_IPV4, OPT_IPV6, OPT_VERBOSE,
+	OPT__COUNT,
+};
+
+static const struct applet latapplet = {
+	.name = "tcpconnlat",
+	.summary = "Trace TCP connects and show connection latency",
+	.opts = OPTBIT(OPT_TIMESTAMP) | OPTBIT(OPT_PID) | OPTBIT(OPT_LPORT) |
+		OPTBIT(OPT_IPV4) | OPTBIT(OPT_IPV6) | OPTBIT(OPT_VERBOSE),
+	.order = latorder,
+	.arg_name = "duration_ms",
+	.arg_help = "minimum duration to trace (ms)",
+	.opt_help = { [OPT_VERBOSE] = "print the BPF program for debugging purposes" },
+};
+
+static const struct applet lifeapplet = {
+	.name = "tcplife",
+	.opts = OPTBIT(OPT_TIME) | OPTBIT(OPT_WIDE) | OPTBIT(OPT_CSV) |
+		OPTBIT(OPT_LOCALPORT) | OPTBIT(OPT_REMOTEPORT) |
+		OPTBIT(OPT_NETNS) | OPTBIT(OPT_JOURNAL),
+};
+
+static void test_order_positional(void **state UNUSED)
+{
+	char *help = help_text(&latapplet);
+	struct nr_opts o;
+
+	assert_string_equal(help,
+		"usage: tcpconnlat [-h] [-t] [-p PID] [-L] [-4 | -6] [-v] [duration_ms]\n"
+		"\n"
+		"Trace TCP connects and show connection latency\n"
+		"\n"
+		"positional arguments:\n"
+		"  duration_ms        minimum duration to trace (ms)\n"
+		"\n"
+		"optional arguments:\n"
+		"  -h, --help         show this help message and exit\n"
+		"  -t, --timestamp    include timestamp on output\n"
+		"  -p PID, --pid PID  trace this PID only\n"
+		"  -L, --lport        include LPORT on output\n"
+		"  -4, --ipv4         trace IPv4 family only\n"
+		"  -6, --ipv6         trace IPv6 family only\n"
+		"  -v, --verbose      print the BPF program for debugging purposes\n");
+	free(help);
+	EXPECT_OK(&latapplet, &o, "-L", "0.5", "-t");
+	assert_true(o.lport);
+	assert_true(o.timestamp);
+	assert_string_equal(o.arg, "0.5");
+	EXPECT_OK(&latapplet, &o, "-t");
+	assert_null(o.arg);
+	EXPECT_ERR(&latapplet, "unexpected argument '2'", "1", "2");
+	/* Without a positional argument taken, any is an error. */
+	EXPECT_ERR(&tcpconnect, "unexpected argument '1'", "1");
+}
+
+static void test_port_lists_netns(void **state UNUSED)
+{
+	struct nr_opts o;
+
+	EXPECT_OK(&lifeapplet, &o, "-L", "80,81", "-D", "22", "-N",
+		  "4026531840", "-wsTY");
+	assert_int_equal(o.nlports, 2);
+	assert_int_equal(o.lports[1], 81);
+	assert_int_equal(o.nrports, 1);
+	assert_int_equal(o.rports[0], 22);
+	assert_int_equal(o.netns, 4026531840U);
+	assert_true(o.wide && o.csv && o.time && o.journal);
+	assert_false(o.lport);
+	EXPECT_ERR(&lifeapplet, "invalid port 'x' in -L/--localport 'x'",
+		   "-L", "x");
+	EXPECT_ERR(&lifeapplet, "invalid port '0' in -D/--remoteport '0'",
+		   "-D", "0");
+	EXPECT_ERR(&lifeapplet, "invalid NETNS '0' for -N/--netns",
+		   "-N", "0");
+	EXPECT_ERR(&lifeapplet, "invalid NETNS '4294967296' for -N/--netns",
+		   "-N", "4294967296");
+	/* tcpconnect's -L takes no value. */
+	EXPECT_OK(&tcpconnect, &o, "-L");
+	assert_true(o.lport);
+	assert_int_equal(o.nlports, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_pid),
+		cmocka_unit_test(test_order_positional),
+		cmocka_unit_test(test_port_lists_netns),
 		cmocka_unit_test(test_parse_uid),
 		cmocka_unit_test(test_parse_ports),
 		cmocka_unit_test(test_bad_values),

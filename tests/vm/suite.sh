@@ -35,12 +35,18 @@ failed=$(sed -n 's/^\[  FAILED  \] \(test_[A-Za-z0-9_]*\).*/\1/p' "$log" |
 ran=$(sed -n 's/^\[==========\] \([0-9]*\) test(s) run\..*/\1/p' "$log")
 if [ "$rc" -eq 0 ] && [ -n "$ran" ] && [ "$ran" -gt 0 ]; then
 	echo "PASS $name" >"$out"
+	exit 0
 elif [ "$rc" -eq 137 ]; then
-	echo "FAIL $name killed after ${tmo}s (timeout); failed so far: ${failed:-none}" >"$out"
+	line="FAIL $name killed after ${tmo}s (timeout); failed so far: ${failed:-none}"
 elif [ "$rc" -eq 77 ]; then
-	echo "FAIL $name exit 77 (skipped: not root?)" >"$out"
+	line="FAIL $name exit 77 (skipped: not root?)"
 elif [ -z "$ran" ] || [ "$ran" -eq 0 ]; then
-	echo "FAIL $name exit $rc, no test ran: $(tail -n 3 "$log" | tr '\n' ' ')" >"$out"
+	line="FAIL $name exit $rc, no test ran: $(tail -n 3 "$log" | tr '\n' ' ')"
 else
-	echo "FAIL $name exit $rc; $ran run; failed: ${failed:-?}" >"$out"
+	line="FAIL $name exit $rc; $ran run; failed: ${failed:-?}"
 fi
+# The first assertion message, so that the summary says why (cmocka:
+# "[  ERROR   ] --- message").
+why=$(sed -n 's/^\[  ERROR   \] --- //p' "$log" | head -n 1 | cut -c1-300)
+[ -n "$why" ] && line="$line; first error: $why"
+echo "$line" >"$out"
