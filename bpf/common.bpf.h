@@ -12,6 +12,11 @@ const volatile __u32 filter_uid;
 const volatile __u16 filter_family;		/* AF_INET or AF_INET6 */
 const volatile __u32 filter_nports;
 const volatile __u16 filter_ports[NR_MAX_PORTS];
+/* -L/--localport and -D/--remoteport lists (tcpstates, tcplife). */
+const volatile __u32 filter_nlports;
+const volatile __u16 filter_lports[NR_MAX_PORTS];
+const volatile __u32 filter_nrports;
+const volatile __u16 filter_rports[NR_MAX_PORTS];
 const volatile bool filter_cgroup;
 const volatile bool filter_mntns;
 const volatile bool count_mode;
@@ -88,20 +93,28 @@ static __always_inline bool task_filtered(void)
 	return false;
 }
 
+/*
+ * Is port left out by the list of n ports (n 0: no list)?  A macro: the
+ * loop is unrolled only over the global array itself.
+ */
+#define PORT_OUT_OF(list, n, port) ({					\
+	bool __out = (n) != 0;						\
+	unsigned int __i;						\
+									\
+	_Pragma("unroll")						\
+	for (__i = 0; __i < NR_MAX_PORTS; __i++) {			\
+		if (__i >= (n))						\
+			break;						\
+		if ((list)[__i] == (port)) {				\
+			__out = false;					\
+			break;						\
+		}							\
+	}								\
+	__out; })
+
 static __always_inline bool port_filtered(__u16 port)
 {
-	unsigned int i;
-
-	if (!filter_nports)
-		return false;
-#pragma unroll
-	for (i = 0; i < NR_MAX_PORTS; i++) {
-		if (i >= filter_nports)
-			break;
-		if (filter_ports[i] == port)
-			return false;
-	}
-	return true;
+	return PORT_OUT_OF(filter_ports, filter_nports, port);
 }
 
 static __always_inline bool is_v4_mapped(const __u8 *a)

@@ -101,6 +101,7 @@ struct sock {
 
 /* Opens with its struct sock: a TCP sock is one. */
 struct inet_sock {
+	__be32 inet_saddr;
 	__be16 inet_sport;
 };
 

@@ -446,6 +446,12 @@ static void set_filters(struct run *r)
 	ro->filter_nports = o->nports;
 	for (i = 0; i < o->nports; i++)
 		ro->filter_ports[i] = o->ports[i];
+	ro->filter_nlports = o->nlports;
+	for (i = 0; i < o->nlports; i++)
+		ro->filter_lports[i] = o->lports[i];
+	ro->filter_nrports = o->nrports;
+	for (i = 0; i < o->nrports; i++)
+		ro->filter_rports[i] = o->rports[i];
 	ro->filter_cgroup = r->cgroup_fd >= 0;
 	ro->filter_mntns = r->mntns_fd >= 0;
 	ro->count_mode = o->count;
@@ -557,6 +563,17 @@ static int setup_buffer_map(struct run *r)
 	return 0;
 }
 
+/* How many of the applet's programs the strategy will load. */
+static int programs_loaded(struct run *r)
+{
+	struct bpf_program *p;
+	int n = 0;
+
+	bpf_object__for_each_program(p, r->skel->obj)
+		n += bpf_program__autoload(p);
+	return n;
+}
+
 /* Open, configure, load and attach for one strategy; 0 or -errno. */
 static int try_strategy(struct run *r, enum nr_attach a)
 {
@@ -582,6 +599,9 @@ static int try_strategy(struct run *r, enum nr_attach a)
 		return -EINVAL;
 	if (r->t->configure && (err = r->t->configure(r->skel, r->ctx, a)))
 		return err;
+	/* Loading nothing would "succeed" and trace nothing. */
+	if (!programs_loaded(r))
+		return -EOPNOTSUPP;
 	if (!typeless && (err = write_kernel_types(r->skel->obj, &whole)))
 		return err;
 	/* fentry programs: libbpf reads all of it to find their targets. */
@@ -605,6 +625,8 @@ static const char *attach_error(int err)
 {
 	if (err == -524)
 		return "not supported by this kernel (ENOTSUPP)";
+	if (err == -EOPNOTSUPP)
+		return "this tool has no hook of that kind";
 	return strerror(-err);
 }
 
