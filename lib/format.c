@@ -242,10 +242,13 @@ static size_t json_run(const unsigned char *s, size_t n)
 }
 
 /*
- * Append at most max bytes of s (0: no limit) made safe for a terminal,
- * never half a character.  Returns the bytes appended.
+ * Append at most max units of s (0: no limit) made safe for a terminal,
+ * never half a character.  Units are bytes, or with chars characters
+ * (Python 3's "%-10.10s" of a str counts code points).  Returns the
+ * units appended.
  */
-static size_t put_sanitized(struct buf *b, const char *str, size_t max)
+static size_t put_sanitized(struct buf *b, const char *str, size_t max,
+			    bool chars)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t rest = strlen(str), room = max ? max : SIZE_MAX, used = 0;
@@ -260,7 +263,7 @@ static size_t put_sanitized(struct buf *b, const char *str, size_t max)
 			put(b, (const char *)s, len);
 		} else {
 			len = utf8_len(s, rest);
-			out = unsafe(s, len) ? 1 : len;
+			out = unsafe(s, len) || chars ? 1 : len;
 			if (out > room - used)
 				break;
 			if (unsafe(s, len))
@@ -282,7 +285,7 @@ char *fmt_sanitize(char *dst, size_t n, const char *src)
 
 	if (!n)
 		return dst;
-	put_sanitized(&b, src, n - 1);
+	put_sanitized(&b, src, n - 1, false);
 	dst[b.pos] = '\0';
 	return dst;
 }
@@ -525,7 +528,8 @@ static void text_cell(struct buf *b, const struct column *c,
 	case COL_NUMSTR:
 	default:
 		used = put_sanitized(b, v->s ? v->s : "-",
-				     c->prec > 0 && !csv ? c->prec : 0);
+				     c->prec > 0 && !csv ? c->prec : 0,
+				     c->flags & COLF_CHARS);
 		break;
 	}
 	if (!(c->flags & COLF_RIGHT))

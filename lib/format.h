@@ -40,6 +40,11 @@ struct column {
 #define COLF_NOSEP	0x1
 /* Right-aligned ("%5d"). */
 #define COLF_RIGHT	0x2
+/*
+ * A string's width and precision in characters, not bytes: BCC's tools
+ * that decode the name before formatting it (Python 3 str).
+ */
+#define COLF_CHARS	0x4
 
 union cell {
 	long long i;

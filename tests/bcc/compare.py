@@ -20,50 +20,67 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "guest"))
 import traffic  # noqa: E402  (the comm names the traffic used)
 
-COMM_WIDTH = 12
 TASK_COMM_LEN = 16
 
 
-# ---- named differences ---------------------------------------------------
-#
-# Each takes (case, bcc_bytes, netrace_bytes) and returns the pair mapped;
-# DIFFERENCES lists them by the name docs/bcc-differences.md uses.
+def comm_shape(case):
+    """BCC's COMM cell: (width, in characters?).  tcpconnect and tcpaccept
+    print the raw bytes "%-12.12s"; tcpstates decodes the name first
+    (Python 3 str: width in characters), "%-10.10s", "%-16.16s" with -w."""
+    if case["applet"] == "tcpstates":
+        return (16 if "-w" in case["bopts"].split() else 10), True
+    return 12, False
 
-def bcc_comm(name):
-    """BCC's COMM cell for a comm set to name: "%-12.12s" of raw bytes."""
-    return name[:TASK_COMM_LEN - 1][:COMM_WIDTH].ljust(COMM_WIDTH)
+
+def bcc_comm(name, width, chars):
+    """BCC's COMM cell for a comm set to name."""
+    raw = name[:TASK_COMM_LEN - 1]
+    if chars:
+        return raw.decode("utf-8", "replace")[:width].ljust(width).encode()
+    return raw[:width].ljust(width)
 
 
-def nr_comm(name):
+def nr_comm(name, width, chars):
     """netrace's: control characters '?', never half a UTF-8 character."""
     raw = name[:TASK_COMM_LEN - 1]
-    out = b""
+    out, used = b"", 0
     text = raw.decode("utf-8", "surrogateescape")
     for ch in text:
         enc = ch.encode("utf-8", "surrogateescape")
         if len(enc) == 1 and (enc[0] < 0x20 or enc[0] == 0x7f or enc[0] >= 0x80):
             enc = b"?"
-        if len(out) + len(enc) > COMM_WIDTH:
+        cost = 1 if chars else len(enc)
+        if used + cost > width:
             break
         out += enc
-    return out.ljust(COMM_WIDTH)
+        used += cost
+    return out + b" " * (width - used)
 
 
-def comm_cells(pred):
-    return [(bcc_comm(n), nr_comm(n)) for n in traffic.COMMS if pred(n)]
+def comm_cells(case, pred):
+    width, chars = comm_shape(case)
+    csv = "-s" in case["bopts"].split()
+    if csv:     # the whole name, neither cut nor padded
+        width = TASK_COMM_LEN - 1
+    cells = [(bcc_comm(n, width, chars), nr_comm(n, width, chars))
+             for n in traffic.COMMS if pred(n)]
+    if csv:
+        cells = [(b.rstrip(b" "), n.rstrip(b" ")) for b, n in cells]
+    return cells
 
 
 def d_comm_control(case, b, n):
     # Control characters (C0, DEL): BCC prints them raw, netrace as '?'.
-    for raw, safe in comm_cells(lambda n: any(c < 0x20 or c == 0x7f for c in n)):
+    for raw, safe in comm_cells(case, lambda n: any(c < 0x20 or c == 0x7f for c in n)):
         b = b.replace(raw, safe)
     return b, n
 
 
 def d_comm_utf8_cut(case, b, n):
     # A 12-byte cut inside a UTF-8 character: BCC prints the first half
-    # of it, netrace leaves the character out (and pads).
-    for raw, safe in comm_cells(lambda n: any(c >= 0x80 for c in n)):
+    # of it, netrace leaves the character out (and pads).  (tcpstates
+    # counts characters, as BCC does: no cut, no difference.)
+    for raw, safe in comm_cells(case, lambda n: any(c >= 0x80 for c in n)):
         b = b.replace(raw, safe)
     return b, n
 
@@ -165,23 +182,31 @@ DIFFERENCES = {
 
 TIME_TOL_S = 1.0    # TIME(s): seconds since the first event, same events
 CLOCK_TOL_S = 3     # TIME: wall clock, BCC reads it when it prints
+# A time the tool measures itself, the last column of its rows: each
+# tracer reads the clock in its own program, so the two differ a little.
+SPAN_LAST = {"tcpstates": ("MS", 5.0)}      # column, tolerance in ms
 
 
 def map_times(case, b, n, problems):
-    """Mask the timestamp columns (keeping their widths) after checking
-    that BCC's and netrace's values agree within a tolerance."""
+    """Mask the timestamp columns (keeping their widths) and the measured
+    spans after checking that BCC's and netrace's values agree within a
+    tolerance."""
     opts = case["bopts"].split()
-    has_T = "-T" in opts
-    has_t = "-t" in opts
+    has_T = "-T" in opts or any(o.startswith("-") and not o.startswith("--")
+                                and "T" in o for o in opts)
+    has_t = "-t" in opts or any(o.startswith("-") and not o.startswith("--")
+                                and "t" in o for o in opts)
     pat = rb""
     if has_T:
-        pat += rb"(?P<T>\d\d:\d\d:\d\d) "
+        pat += rb"(?P<T>\d\d:\d\d:\d\d)[ ,]"
     if has_t:
-        pat += rb"(?P<t>\d+\.\d{3}) *"
+        pat += rb"(?P<t>\d+\.\d+)(?:,| *)"
     dns_age = re.compile(rb" \(\d+\.\d{3}ms\)$")
+    span = SPAN_LAST.get(case["applet"])
+    span_re = re.compile(rb"(?<=[ ,])(?P<s>\d+\.\d+)$")
 
     def mask(text):
-        lines, values = [], []
+        lines, values, spans = [], [], []
         for line in text.split(b"\n"):
             line = dns_age.sub(b" (AGE)", line)
             m = re.match(pat, line) if pat else None
@@ -191,11 +216,25 @@ def map_times(case, b, n, problems):
                     if m.groupdict().get(g):
                         s, e = m.span(g)
                         line = line[:s] + re.sub(rb"\d", b"x", line[s:e]) + line[e:]
+            if span and span_re.search(line):
+                spans.append(len(lines))
             lines.append(line)
-        return b"\n".join(lines), values
+        return lines, values, spans
 
-    b, bv = mask(b)
-    n, nv = mask(n)
+    bl, bv, bs = mask(b)
+    nl, nv, ns = mask(n)
+    if span and len(bs) == len(ns):
+        tol = span[1]
+        for i, j in zip(bs, ns):
+            x = float(span_re.search(bl[i]).group("s"))
+            y = float(span_re.search(nl[j]).group("s"))
+            if abs(x - y) <= tol:
+                bl[i] = span_re.sub(b"<" + span[0].encode() + b">", bl[i])
+                nl[j] = span_re.sub(b"<" + span[0].encode() + b">", nl[j])
+            else:
+                problems.append("row %d: %s %s (BCC) and %s (netrace) differ by more than %.1f ms"
+                                % (i, span[0], x, y, tol))
+    b, n = b"\n".join(bl), b"\n".join(nl)
     if len(bv) != len(nv):
         return b, n     # a row is missing: the diff says which
     for i, (x, y) in enumerate(zip(bv, nv)):
@@ -266,7 +305,8 @@ def compare_case(vm, case, bcc_file, status):
 # netrace's options BCC lacks, and its metavariables where BCC's argparse
 # names them after the option.
 NETRACE_ONLY = {"tcpconnect": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
-                "tcpaccept": {"-j", "--attach", "--buffer", "--ebpf", "-v", "-U"}}
+                "tcpaccept": {"-j", "--attach", "--buffer", "--ebpf", "-v", "-U"},
+                "tcpstates": {"-j", "--attach", "--buffer", "--ebpf", "-v"}}
 METAVAR = {"PORT": "PORTS", "CGROUPMAP": "PATH", "MNTNSMAP": "PATH"}
 # Bad input whose exit status differs on purpose: BCC prints an error for
 # -c with -d and exits 0; netrace's usage errors exit 2.

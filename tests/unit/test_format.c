@@ -1754,10 +1754,33 @@ static void test_state_json(UNUSED void **state)
 	free(line);
 }
 
+/* COLF_CHARS: Python 3's "%-10.10s" of a decoded name counts characters. */
+static void test_chars_width(UNUSED void **state)
+{
+	static const struct column col[2] = {
+		{ "C-COMM", "comm", COL_STR, 10, 10, COLF_CHARS },
+		{ "X", "x", COL_INT, 1, 0, 0 },
+	};
+	union cell v[2] = { [1].i = 7 };
+	struct fmt f;
+
+	fmt_init(&f, NULL, false, col, 2);
+	v[0].s = "utf8__\xc3\xa9\xc3\xa9x\xc3\xa9z";
+	expect_render(&f, v, "utf8__\xc3\xa9\xc3\xa9x\xc3\xa9 7\n");
+	v[0].s = "\xc3\xa9t\xc3\xa9";
+	expect_render(&f, v, "\xc3\xa9t\xc3\xa9        7\n");
+	/* Control bytes and invalid UTF-8: one '?' a byte, one column. */
+	v[0].s = "a\tb\xff";
+	expect_render(&f, v, "a?b?       7\n");
+	v[0].s = "0123456789abcdef";
+	expect_render(&f, v, "0123456789 7\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_shapes),
+		cmocka_unit_test(test_chars_width),
 		cmocka_unit_test(test_state_json),
 		cmocka_unit_test(test_tcpconnect_default),
 		cmocka_unit_test(test_tcpconnect_lport),
