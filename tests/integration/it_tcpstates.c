@@ -935,6 +935,16 @@ static void test_journal(void **state)
 	char buf[8192];
 	pid_t pid;
 
+	/*
+	 * The kernel matrix's VMs have no journald: what -Y does is user
+	 * space alone, the same on every kernel, and tested on the host,
+	 * where a missing journald is a failure.
+	 */
+	if (getenv("NETRACE_VM") && access(JOURNALD, X_OK)) {
+		print_message("no %s in the VM: -Y is tested on the host\n",
+			      JOURNALD);
+		return;
+	}
 	if (access(JOURNALD, X_OK))
 		fail_msg("%s is not installed (package systemd): -Y is tested against it",
 			 JOURNALD);

@@ -24,7 +24,7 @@ esac
 echo "nrvm: running $name"
 cd /tmp || exit 1
 env NETRACE=/opt/netrace/netrace NETRACE_ATTACH="$att" \
-	NETRACE_BUFFER="$buf" CI=true NETRACE_REQUIRE_PRIV=1 \
+	NETRACE_BUFFER="$buf" CI=true NETRACE_REQUIRE_PRIV=1 NETRACE_VM=1 \
 	timeout -s KILL "$tmo" "/opt/nrvm/it/$suite" >"$log" 2>&1
 rc=$?
 sed "s/^/[$name] /" "$log"
