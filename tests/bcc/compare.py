@@ -12,6 +12,7 @@
 # Exit status 0 when everything conforms, 1 otherwise.
 import argparse
 import difflib
+import json
 import os
 import re
 import sys
@@ -252,6 +253,72 @@ def map_times(case, b, n, problems):
     return b, n
 
 
+
+# ---- tcpstates -Y: the journal entries ------------------------------------
+
+# BCC's fields (its journal_fields()); the rest of an entry is journald's
+# (_PID, __CURSOR, ...), python-systemd's (CODE_FILE, CODE_LINE,
+# CODE_FUNC: where in the Python script the call was) or journald's
+# OBJECT_* additions for a root sender.
+JOURNAL_KEYS = ("SYSLOG_IDENTIFIER", "PRIORITY", "OBJECT_PID",
+                "OBJECT_IPV4_SOURCE_ADDRESS", "OBJECT_IPV6_SOURCE_ADDRESS",
+                "OBJECT_TCP_SOURCE_PORT", "OBJECT_IPV4_DESTINATION_ADDRESS",
+                "OBJECT_IPV6_DESTINATION_ADDRESS",
+                "OBJECT_TCP_DESTINATION_PORT", "OBJECT_TCP_OLD_STATE",
+                "OBJECT_TCP_NEW_STATE", "OBJECT_TCP_SPAN_TIME", "MESSAGE")
+JOURNAL_SPAN_TOL_US = 5000
+
+
+def journal_value(v):
+    # journalctl prints a value that is not valid UTF-8 text (a control
+    # character) as an array of bytes.
+    if isinstance(v, list):
+        return bytes(v).decode("utf-8", "replace")
+    return v
+
+
+def compare_journal(vm, case, bcc_file, problems):
+    res = os.path.join(vm, "guest", "res")
+    path = os.path.join(res, "journal.json")
+    if not os.path.exists(path):
+        problems.append("-Y: no journal was recorded (no journald in the VM's root file system?)")
+        return
+    pids = dict(l.rstrip("\n").split("\t") for l in open(os.path.join(res, "pids")))
+    entries = [json.loads(l) for l in open(path) if l.strip()]
+
+    def of(pid):
+        out = []
+        for e in entries:
+            if e.get("_PID") != pid:
+                continue
+            d = {k: journal_value(e[k]) for k in JOURNAL_KEYS if k in e}
+            # comm-control: BCC logs control characters raw, netrace '?'
+            for name in traffic.COMMS:
+                raw = name[:TASK_COMM_LEN - 1].decode("utf-8", "replace")
+                safe = nr_comm(name, TASK_COMM_LEN - 1, True).decode().rstrip(" ")
+                if raw != safe and d.get("MESSAGE", "").startswith(raw + " "):
+                    d["MESSAGE"] = safe + d["MESSAGE"][len(raw):]
+            out.append(d)
+        return out
+    b = of(pids.get(bcc_file))
+    n = of(pids.get("nr." + case["name"]))
+    if not b:
+        problems.append("-Y: BCC logged nothing to the journal")
+    if len(b) != len(n):
+        problems.append("-Y: %d journal entries from BCC, %d from netrace" % (len(b), len(n)))
+        return
+    for i, (x, y) in enumerate(zip(b, n)):
+        xs, ys = x.get("OBJECT_TCP_SPAN_TIME"), y.get("OBJECT_TCP_SPAN_TIME")
+        if xs and ys and abs(int(xs) - int(ys)) <= JOURNAL_SPAN_TOL_US:
+            y["OBJECT_TCP_SPAN_TIME"] = xs
+        if x != y:
+            keys = sorted(set(x) | set(y))
+            problems.append("-Y: journal entry %d differs: %s" % (i + 1, "; ".join(
+                "%s: BCC %r, netrace %r" % (k, x.get(k), y.get(k))
+                for k in keys if x.get(k) != y.get(k))))
+            return
+
+
 # ---- one case ----------------------------------------------------------------
 
 def visible(line):
@@ -286,6 +353,8 @@ def compare_case(vm, case, bcc_file, status):
         if (b2, n2) != (b, n):
             applied.append(dname)
         b, n = b2, n2
+    if case["applet"] == "tcpstates" and "-Y" in case["bopts"].split():
+        compare_journal(vm, case, bcc_file, problems)
     b, n = map_times(case, b, n, problems)
     if b != n:
         bl = [visible(l) for l in b.split(b"\n")]

@@ -61,6 +61,16 @@ mkdir -p "$NRBCC_OUT" "$NRBCC_WORK" "$res"
 echo 4 >/proc/sys/kernel/printk
 hostname nrbcc 2>/dev/null || true
 ip link set lo up
+# tcpstates -Y (BCC's through python3-systemd, netrace's own protocol)
+# logs to the journal: a journald of the VM's own, when the root file
+# system has one.
+if [ -x /lib/systemd/systemd-journald ]; then
+	/lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
+	for _ in $(seq 100); do
+		[ -S /run/systemd/journal/socket ] && break
+		sleep 0.2
+	done
+fi
 say "kernel $(uname -r), $(dpkg-query -W -f='${Package} ${Version}' bpfcc-tools)"
 uname -r >"$res/kernel"
 dpkg-query -W -f='${Version}\n' bpfcc-tools >"$res/bcc-version"
@@ -237,4 +247,12 @@ for i in "${!names[@]}"; do
 	printf '%s\t%s\n' "${names[$i]}" "$rc" >>"$res/exit-status"
 done
 echo "$failed_start" >"$res/failed-start"
+# Who is who in the journal (its _PID): each tracer's process.
+for i in "${!names[@]}"; do
+	printf '%s\t%s\n' "${names[$i]}" "${pids[$i]}" >>"$res/pids"
+done
+if [ -S /run/systemd/journal/socket ]; then
+	sleep 1
+	journalctl -o json --no-pager -t tcpstates >"$res/journal.json" 2>/dev/null || true
+fi
 say "done"
