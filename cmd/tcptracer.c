@@ -182,17 +182,11 @@ const struct applet applet_tcptracer = {
 	.opt_help = {
 		[OPT_VERBOSE] = "include Network Namespace in the output",
 	},
+	/* BCC's tcptracer has no examples: only those of netrace's options. */
 	.examples =
-		"    tcptracer            # trace connects, accepts and closes\n"
-		"    tcptracer -t         # include timestamps\n"
-		"    tcptracer -p 181     # only trace PID 181\n"
-		"    tcptracer -N 4026531840  # only this network namespace\n"
-		"    tcptracer -v         # type names and network namespaces\n"
-		"    tcptracer -4         # trace IPv4 family only\n"
-		"    tcptracer -6         # trace IPv6 family only\n"
 		"    tcptracer -j         # one JSON object per event\n"
-		"    tcptracer --cgroupmap mappath  # only trace cgroups in this BPF map\n"
-		"    tcptracer --mntnsmap mappath   # only trace mount namespaces in the map\n",
+		"    tcptracer -j -v      # ... with diagnostics on stderr\n"
+		"    tcptracer --attach tracepoint  # tracepoints only\n",
 	.notes =
 		"C: connect, once established; A: accept; X: close of an established\n"
 		"connection, with the process that closed it.  -j keys: time_s, type\n"
