@@ -755,8 +755,8 @@ static void test_shutdown_reset_refused(void **state)
 	op_fd(cli, OP_CLOSE, r.fd);
 	read_events(t, NULL, NR_GRACE_MS);
 	for (int i = 0; i < evlog.n; i++)
-		if (nr_jint(evlog.ev[i], "dport") == closed ||
-		    nr_jint(evlog.ev[i], "sport") == closed)
+		if (nr_jint(evlog.ev[i], "pid") == cli->pid &&
+		    nr_jint(evlog.ev[i], "dport") == closed)
 			fail_msg("'%s': event of a refused connect", t->cmdline);
 	nr_tracer_stop_must(t);
 }
@@ -794,9 +794,12 @@ static void drop_then_keep(struct nr_tracer *t, struct peer *drop,
 	read_events(t, NULL, NR_GRACE_MS);
 	for (int i = 0; i < evlog.n; i++) {
 		long long sp = nr_jint(evlog.ev[i], "sport");
+		long long dp = nr_jint(evlog.ev[i], "dport");
 
+		/* Its pid, or its port pairs (a close by another pid). */
 		if (nr_jint(evlog.ev[i], "pid") == drop->pid ||
-		    sp == dc.lport || sp == da.lport)
+		    (sp == dc.lport && dp == dc.rport) ||
+		    (sp == da.lport && dp == da.rport))
 			fail_msg("'%s': event of the filtered peer %s",
 				 t->cmdline, drop->comm);
 	}
