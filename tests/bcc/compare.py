@@ -60,9 +60,27 @@ def d_comm_control(case, b, n):
     return b, n
 
 
+def d_comm_utf8_width(case, b, n):
+    # tcptracer's COMM is not cut ("%-16s" of the whole name): BCC pads
+    # the decoded name to 16 characters, netrace to 16 bytes, so a name
+    # with multi-byte characters has fewer blanks after it in netrace.
+    if case["applet"] != "tcptracer":
+        return b, n
+    for name in traffic.COMMS:
+        raw = name[:TASK_COMM_LEN - 1]
+        if not any(c >= 0x80 for c in raw):
+            continue
+        text = raw.decode("utf-8", "replace")
+        cell = (text + " " * max(0, 16 - len(text))).encode("utf-8")
+        b = b.replace(b" " + cell + b" ", b" " + raw.ljust(16) + b" ")
+    return b, n
+
+
 def d_comm_utf8_cut(case, b, n):
     # A 12-byte cut inside a UTF-8 character: BCC prints the first half
     # of it, netrace leaves the character out (and pads).
+    if case["applet"] == "tcptracer":
+        return b, n     # no cut there (comm-utf8-width)
     for raw, safe in comm_cells(lambda n: any(c >= 0x80 for c in n)):
         b = b.replace(raw, safe)
     return b, n
@@ -166,7 +184,38 @@ def d_tracer_mapped_connect(case, b, n):
     return b, b"\n".join(out)
 
 
+def d_tracer_reset_accept(case, b, n):
+    # tcptracer: the accept of a connection reset before accept() has
+    # local port 0 in BCC, which drops the row; netrace shows it with the
+    # port it came in on (as tcpaccept-reset-lport).
+    if case["applet"] != "tcptracer":
+        return b, n
+    out = [l for l in n.split(b"\n")
+           if not (b" srv_reset " in l and
+                   (b"A" in l.split()[:2] or b"accept" in l.split()[:2]))]
+    return b, b"\n".join(out)
+
+
+def d_tracer_buffer_order(case, b, n):
+    # tcptracer: BCC reads IPv4 and IPv6 events from two perf buffers, so
+    # how its IPv4 and IPv6 rows interleave is not the order of the
+    # events; netrace prints them in order.  Compared: the IPv4 rows in
+    # order, then the IPv6 rows in order (each buffer keeps its order).
+    if case["applet"] != "tcptracer":
+        return b, n
+
+    def split(text):
+        lines = text.split(b"\n")
+        head, rows = lines[:2], lines[2:]
+        v6 = [l for l in rows if b" 6  [" in l]
+        v4 = [l for l in rows if b" 6  [" not in l]
+        return b"\n".join(head + v4 + v6)
+    return split(b), split(n)
+
+
 DIFFERENCES = {
+    "comm-utf8-width": d_comm_utf8_width,
+    "tcptracer-reset-accept": d_tracer_reset_accept,
     "comm-control": d_comm_control,
     "comm-utf8-cut": d_comm_utf8_cut,
     "tcpaccept-reset-lport": d_reset_lport,
@@ -174,7 +223,8 @@ DIFFERENCES = {
     "count-ties": d_count_ties,
     "dns-unconnected": d_dns_unconnected,
     "connect6-mapped": d_connect6_mapped,
-    "tracer-mapped-connect": d_tracer_mapped_connect,
+    "tcptracer-mapped-connect": d_tracer_mapped_connect,
+    "tcptracer-buffer-order": d_tracer_buffer_order,
 }
 
 
