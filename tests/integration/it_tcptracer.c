@@ -9,7 +9,8 @@
  * process other than the opener, by exit, after shutdown() and after a
  * reset each has a known closing process.
  *
- * Other processes may trace events meanwhile: an event is ours when its
+ * Other processes may make events meanwhile: only those of processes
+ * named "tt_..." (every peer) are kept, and an event is ours when its
  * type, ports and pid match.  A filter's drop is checked with a peer
  * whose events must not appear until a kept peer's last event and a
  * grace period after it.
@@ -460,7 +461,7 @@ static int hand_over(struct peer *from, int fd, struct peer *to)
 
 /* ---- events ---- */
 
-/* Every JSON event read so far, for lookups in any order. */
+/* Every JSON event of the test's peers so far, for lookups in any order. */
 struct evlog {
 	json_t *ev[4096];
 	int n;
@@ -514,6 +515,14 @@ static json_t *read_events(struct nr_tracer *t, const struct want *w, int ms)
 			if (rc < 0)
 				fail_msg("'%s': output ended", t->cmdline);
 			break;
+		}
+		/*
+		 * Every process of the test is a peer named "tt_...": other
+		 * suites' bursts on the machine would only fill the log.
+		 */
+		if (strncmp(nr_jstr(o, "comm"), "tt_", 3)) {
+			json_decref(o);
+			continue;
 		}
 		if (evlog.n == (int)(sizeof(evlog.ev) / sizeof(evlog.ev[0])))
 			fail_msg("too many events");
