@@ -173,7 +173,8 @@ def d_tracer_mapped_connect(case, b, n):
     # address (its tcp_v4_connect return probe files it under the IPv4
     # tuple, its tcp_set_state probe looks it up under the IPv6 one);
     # netrace shows it, IP 6 as the accept and close rows of that socket.
-    if case["applet"] != "tcptracer":
+    # With -6 BCC probes tcp_v6_connect alone, and shows it too.
+    if case["applet"] != "tcptracer" or "-6" in case["bopts"].split():
         return b, n
     out = []
     for line in n.split(b"\n"):
