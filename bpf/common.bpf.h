@@ -209,6 +209,55 @@ static __always_inline void fill_task(struct nr_event *e)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
+/*
+ * The open file behind descriptor fd of the current task, or NULL: for
+ * the system call tracepoints, which see descriptors, not sockets.
+ */
+static __always_inline struct file *fd_file(long fd)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct file **fds, *f;
+	struct fdtable *fdt;
+
+	if (fd < 0)
+		return NULL;
+	/* Each pointer hop is a helper call: walk to the table once. */
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
+/*
+ * The sock of file f when f is a socket, else NULL.  A file's
+ * private_data is a struct socket only for sockets: the socket's own
+ * pointer back to f tells, without the kernel's (static) socket_file_ops.
+ */
+static __always_inline struct sock *file_sock(struct file *f)
+{
+	struct socket *sock;
+
+	if (!f)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != f)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+/*
+ * The verifier takes only fixed-offset context loads; left to itself
+ * clang turns the two into one load from a computed address.
+ */
+#define CTX_LOAD(ctx, idx) ({						\
+	__u64 __v;							\
+	asm volatile("%[v] = *(u64 *)(%[c] + %[off])"			\
+		     : [v] "=r"(__v) : [c] "r"(ctx), [off] "i"((idx) * 8));	\
+	__v; })
+
 /* Send one record (size bytes, at most NR_RECORD_MAX), or count it lost. */
 static __always_inline void emit_rec(void *ctx, void *rec, __u64 size)
 {

@@ -18,5 +18,6 @@ NR_EMBED(nr_src_common, "common.bpf.h");
 NR_EMBED(nr_src_tcpconnect, "tcpconnect.bpf.h");
 NR_EMBED(nr_src_tcpaccept, "tcpaccept.bpf.h");
 NR_EMBED(nr_src_tcpstates, "tcpstates.bpf.h");
+NR_EMBED(nr_src_tcptracer, "tcptracer.bpf.h");
 NR_EMBED(nr_src_xdpfeatures, "xdpfeatures.bpf.h");
 NR_EMBED(nr_src_dns, "dns.bpf.h");

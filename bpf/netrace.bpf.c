@@ -16,6 +16,7 @@
 #include "dns.bpf.h"
 #include "tcpaccept.bpf.h"
 #include "tcpstates.bpf.h"
+#include "tcptracer.bpf.h"
 #include "xdpfeatures.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -93,10 +93,13 @@ struct sock_common {
 	possible_net_t skc_net;
 };
 
+struct socket;
+
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
 	__u16 sk_type;
+	struct socket *sk_socket;
 };
 
 /* Opens with its struct sock: a TCP sock is one. */
@@ -111,8 +114,11 @@ struct tcp_sock {
 	__u64 bytes_acked;
 };
 
+struct file;
+
 struct socket {
 	struct sock *sk;
+	struct file *file;
 };
 
 struct file {

@@ -83,6 +83,7 @@ extern const char nr_src_tcpconnect[];
 extern const char nr_src_dns[];
 extern const char nr_src_tcpaccept[];
 extern const char nr_src_tcpstates[];
+extern const char nr_src_tcptracer[];
 extern const char nr_src_xdpfeatures[];
 
 /* --ebpf: print the named sources (NULL-terminated), 0 or 1. */

@@ -33,10 +33,13 @@ def has_opt(case, letter):
 
 def comm_shape(case):
     """BCC's COMM cell: (width, in characters?).  tcpconnect and tcpaccept
-    print the raw bytes "%-12.12s"; tcpstates decodes the name first
-    (Python 3 str: width in characters), "%-10.10s", "%-16.16s" with -w."""
+    print the raw bytes "%-12.12s"; tcpstates and tcptracer decode the name
+    first (Python 3 str: width in characters): "%-10.10s" ("%-16.16s" with
+    -w), "%-16s"."""
     if case["applet"] == "tcpstates":
         return (16 if has_opt(case, "w") else 10), True
+    if case["applet"] == "tcptracer":   # "%-16s", never cut
+        return 16, True
     return 12, False
 
 
@@ -86,8 +89,10 @@ def d_comm_control(case, b, n):
 
 def d_comm_utf8_cut(case, b, n):
     # A 12-byte cut inside a UTF-8 character: BCC prints the first half
-    # of it, netrace leaves the character out (and pads).  (tcpstates
-    # counts characters, as BCC does: no cut, no difference.)
+    # of it, netrace leaves the character out (and pads).  (tcpstates and
+    # tcptracer count characters, as BCC does: no cut, no difference.)
+    if comm_shape(case)[1]:
+        return b, n
     for raw, safe in comm_cells(case, lambda n: any(c >= 0x80 for c in n)):
         b = b.replace(raw, safe)
     return b, n
@@ -175,26 +180,66 @@ def d_connect6_mapped(case, b, n):
     return b"\n".join(out), n
 
 
-def d_family_order(case, b, n):
-    # tcpstates: BCC has a perf buffer for IPv4 events and another for
-    # IPv6 ones and prints what it reads from one, then the other: the
-    # rows of two sockets of different families (an IPv4 client of a
-    # dual-stack listener, whose side is IPv6) come in an order that
-    # depends on when it polled.  netrace has one buffer, in event
-    # order.  Compared: each family's rows, in order.
-    if case["applet"] != "tcpstates":
+def d_tracer_mapped_connect(case, b, n):
+    # tcptracer: BCC misses the connect of an IPv6 socket to an IPv4-mapped
+    # address (its tcp_v4_connect return probe files it under the IPv4
+    # tuple, its tcp_set_state probe looks it up under the IPv6 one);
+    # netrace shows it, IP 6 as the accept and close rows of that socket.
+    # With -6 BCC probes tcp_v6_connect alone, and shows it too.
+    if case["applet"] != "tcptracer" or "-6" in case["bopts"].split():
         return b, n
+    out = []
+    for line in n.split(b"\n"):
+        f = line.split()
+        if (b"C" in f[:2] or b"connect" in f[:2]) and b" 6  [::ffff:" in line:
+            continue
+        out.append(line)
+    return b, b"\n".join(out)
+
+
+def d_tracer_reset_accept(case, b, n):
+    # tcptracer: the accept of a connection reset before accept() has
+    # local port 0 in BCC, which drops the row; netrace shows it with the
+    # port it came in on (as tcpaccept-reset-lport).
+    if case["applet"] != "tcptracer":
+        return b, n
+    out = [l for l in n.split(b"\n")
+           if not (b" srv_reset " in l and
+                   (b"A" in l.split()[:2] or b"accept" in l.split()[:2]))]
+    return b, b"\n".join(out)
+
+
+# Rows of IPv6 sockets, and the header lines, of the applets whose BCC
+# tool has a perf buffer for each family.
+FAMILY_ORDER = {
+    "tcpstates": (1, lambda l: b"::" in l),
+    "tcptracer": (2, lambda l: b" 6  [" in l),
+}
+
+
+def d_family_order(case, b, n):
+    # BCC has a perf buffer for IPv4 events and another for IPv6 ones,
+    # and prints what it reads from one, then the other: rows of sockets
+    # of different families (an IPv4 client of a dual-stack listener,
+    # whose side is IPv6) come in an order that depends on when it
+    # polled.  netrace has one buffer, in event order.  Compared: each
+    # family's rows, in order.
+    if case["applet"] not in FAMILY_ORDER:
+        return b, n
+    heads, is_v6 = FAMILY_ORDER[case["applet"]]
 
     def split(text):
         lines = text.split(b"\n")
-        v4 = [l for l in lines[1:] if l and b"::" not in l]
-        v6 = [l for l in lines[1:] if b"::" in l]
-        rest = [l for l in lines[1:] if not l]
-        return b"\n".join(lines[:1] + v4 + v6 + rest)
+        rows = lines[heads:]
+        v4 = [l for l in rows if l and not is_v6(l)]
+        v6 = [l for l in rows if is_v6(l)]
+        rest = [l for l in rows if not l]
+        return b"\n".join(lines[:heads] + v4 + v6 + rest)
     return split(b), split(n)
 
 
 DIFFERENCES = {
+    "tcptracer-reset-accept": d_tracer_reset_accept,
     "comm-control": d_comm_control,
     "comm-utf8-cut": d_comm_utf8_cut,
     "tcpaccept-reset-lport": d_reset_lport,
@@ -203,6 +248,7 @@ DIFFERENCES = {
     "dns-unconnected": d_dns_unconnected,
     "connect6-mapped": d_connect6_mapped,
     "family-order": d_family_order,
+    "tcptracer-mapped-connect": d_tracer_mapped_connect,
 }
 
 
@@ -400,7 +446,9 @@ def compare_case(vm, case, bcc_file, status):
 # names them after the option.
 NETRACE_ONLY = {"tcpconnect": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
                 "tcpaccept": {"-j", "--attach", "--buffer", "--ebpf", "-v", "-U"},
-                "tcpstates": {"-j", "--attach", "--buffer", "--ebpf", "-v"}}
+                "tcpstates": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
+                # tcptracer's -v is BCC's (NETNS column), same help text.
+                "tcptracer": {"-j", "--attach", "--buffer", "--ebpf"}}
 METAVAR = {"PORT": "PORTS", "CGROUPMAP": "PATH", "MNTNSMAP": "PATH"}
 # Bad input whose exit status differs on purpose: BCC prints an error for
 # -c with -d and exits 0; netrace's usage errors exit 2.

@@ -11,7 +11,7 @@
 #
 # cases.sel, one case a line, fields separated by "|":
 #   NAME APPLET BCC-OPTIONS NETRACE-OPTIONS SCENARIOS
-# (options may hold @PID, @CGMAP, @MNTNSMAP: the pid actor's PID, the
+# (options may hold @PID, @CGMAP, @MNTNSMAP, @NETNS: the pid actor's PID, the
 # pinned cgroup and mount-namespace maps).
 set -euo pipefail
 
@@ -85,6 +85,7 @@ bad_inputs()	# bad_inputs APPLET: one argument vector a line
 	tcpconnect) printf '%s\n' '-T' '-c -d' '-u' ;;
 	tcpaccept) printf '%s\n' '-L' '-u 0' '-c' ;;
 	tcpstates) printf '%s\n' '-L' '-D' '-c' '-w 1' ;;
+	tcptracer) printf '%s\n' '-N' '-N abc' '-T' ;;
 	esac
 }
 for applet in $(cut -d'|' -f2 "$nr/cases.sel" | sort -u); do
@@ -132,6 +133,7 @@ subst()	# subst OPTIONS: the fixtures' values in place of @NAMES
 	s=${s//@PID/$actor_pid}
 	s=${s//@CGMAP/$cgmap}
 	s=${s//@MNTNSMAP/$mntnsmap}
+	s=${s//@NETNS/$(stat -Lc %i /proc/self/ns/net)}
 	echo "$s"
 }
 
