@@ -196,6 +196,53 @@ static __always_inline void fill_task(struct nr_event *e)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
+/*
+ * The socket of descriptor fd of the current task, or NULL: the
+ * tracepoint strategies find what accept() returned this way.
+ */
+static __always_inline struct sock *task_fd_sock(long fd)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct file **fds, *f;
+	struct fdtable *fdt;
+	struct socket *sock;
+
+	if (fd < 0)
+		return NULL;
+	/* Each pointer hop is a helper call: walk to the table once. */
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+/*
+ * fexit of inet_csk_accept(): the new socket.  fexit sees the return
+ * value after the arguments: ctx[2] since Linux 6.10 (sk, struct
+ * proto_accept_arg *), ctx[4] before (sk, flags, err, kern).  CO-RE
+ * answers which, at load time.  The verifier takes only fixed-offset
+ * context loads; left to itself clang turns the two into one load from
+ * a computed address.
+ */
+#define CTX_LOAD(ctx, idx) ({						\
+	__u64 __v;							\
+	asm volatile("%[v] = *(u64 *)(%[c] + %[off])"			\
+		     : [v] "=r"(__v) : [c] "r"(ctx), [off] "i"((idx) * 8));	\
+	__v; })
+
+static __always_inline struct sock *accept_fexit_sock(unsigned long long *ctx)
+{
+	if (bpf_core_type_exists(struct proto_accept_arg))
+		return (struct sock *)CTX_LOAD(ctx, 2);
+	return (struct sock *)CTX_LOAD(ctx, 4);
+}
+
 /* Send one record (size bytes, at most NR_RECORD_MAX), or count it lost. */
 static __always_inline void emit_rec(void *ctx, void *rec, __u64 size)
 {

@@ -28,33 +28,12 @@ static __always_inline int ta_report(void *ctx, struct sock *sk)
 	return 0;
 }
 
-/*
- * fexit sees the return value after the arguments: the new socket is
- * ctx[2] since Linux 6.10 (sk, struct proto_accept_arg *) and ctx[4]
- * before (sk, flags, err, kern).  CO-RE answers which, at load time.
- */
-/*
- * The verifier takes only fixed-offset context loads; left to itself
- * clang turns the two into one load from a computed address.
- */
-#define CTX_LOAD(ctx, idx) ({						\
-	__u64 __v;							\
-	asm volatile("%[v] = *(u64 *)(%[c] + %[off])"			\
-		     : [v] "=r"(__v) : [c] "r"(ctx), [off] "i"((idx) * 8));	\
-	__v; })
-
 SEC("fexit/inet_csk_accept")
 int ta_fx(unsigned long long *ctx)
 {
-	struct sock *sk;
-
 	if (task_filtered())
 		return 0;
-	if (bpf_core_type_exists(struct proto_accept_arg))
-		sk = (struct sock *)CTX_LOAD(ctx, 2);
-	else
-		sk = (struct sock *)CTX_LOAD(ctx, 4);
-	return ta_report(ctx, sk);
+	return ta_report(ctx, accept_fexit_sock(ctx));
 }
 
 SEC("kretprobe/inet_csk_accept")
@@ -72,25 +51,9 @@ int BPF_KRETPROBE(ta_kr, struct sock *sk)
  */
 static __always_inline int ta_tp_exit(struct nr_sys_exit_ctx *ctx)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	long fd = ctx->ret;
-	struct file **fds, *f;
-	struct fdtable *fdt;
-	struct socket *sock;
-
-	if (fd < 0 || task_filtered())
+	if (ctx->ret < 0 || task_filtered())
 		return 0;
-	/* Each pointer hop is a helper call: walk to the table once. */
-	fdt = BPF_CORE_READ(t, files, fdt);
-	if (fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return 0;
-	sock = BPF_CORE_READ(f, private_data);
-	if (!sock)
-		return 0;
-	return ta_report(ctx, BPF_CORE_READ(sock, sk));
+	return ta_report(ctx, task_fd_sock(ctx->ret));
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")

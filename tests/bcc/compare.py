@@ -29,13 +29,34 @@ TASK_COMM_LEN = 16
 # Each takes (case, bcc_bytes, netrace_bytes) and returns the pair mapped;
 # DIFFERENCES lists them by the name docs/bcc-differences.md uses.
 
-def bcc_comm(name):
-    """BCC's COMM cell for a comm set to name: "%-12.12s" of raw bytes."""
-    return name[:TASK_COMM_LEN - 1][:COMM_WIDTH].ljust(COMM_WIDTH)
+def comm_width(case):
+    """The COMM column's width: None for CSV (neither cut nor padded)."""
+    if case["applet"] != "tcplife":
+        return COMM_WIDTH
+    opts = case["bopts"].split()
+    if "-s" in opts:
+        return None
+    return 16 if "-w" in opts else 10
 
 
-def nr_comm(name):
-    """netrace's: control characters '?', never half a UTF-8 character."""
+def bcc_comm(name, case):
+    """BCC's COMM cell for a comm set to name.  tcpconnect and tcpaccept
+    print "%-12.12s" of the raw bytes; tcplife decodes them first, so
+    Python cuts and pads by characters."""
+    width = comm_width(case)
+    raw = name[:TASK_COMM_LEN - 1]
+    if case["applet"] != "tcplife":
+        return raw[:width].ljust(width)
+    text = raw.decode("utf-8", "replace")
+    if width is None:
+        return text.encode("utf-8")
+    return ("%-*.*s" % (width, width, text)).encode("utf-8")
+
+
+def nr_comm(name, case):
+    """netrace's: control characters '?', never half a UTF-8 character,
+    cut and padded by bytes."""
+    width = comm_width(case)
     raw = name[:TASK_COMM_LEN - 1]
     out = b""
     text = raw.decode("utf-8", "surrogateescape")
@@ -43,27 +64,28 @@ def nr_comm(name):
         enc = ch.encode("utf-8", "surrogateescape")
         if len(enc) == 1 and (enc[0] < 0x20 or enc[0] == 0x7f or enc[0] >= 0x80):
             enc = b"?"
-        if len(out) + len(enc) > COMM_WIDTH:
+        if width is not None and len(out) + len(enc) > width:
             break
         out += enc
-    return out.ljust(COMM_WIDTH)
+    return out if width is None else out.ljust(width)
 
 
-def comm_cells(pred):
-    return [(bcc_comm(n), nr_comm(n)) for n in traffic.COMMS if pred(n)]
+def comm_cells(pred, case):
+    return [(bcc_comm(n, case), nr_comm(n, case)) for n in traffic.COMMS if pred(n)]
 
 
 def d_comm_control(case, b, n):
     # Control characters (C0, DEL): BCC prints them raw, netrace as '?'.
-    for raw, safe in comm_cells(lambda n: any(c < 0x20 or c == 0x7f for c in n)):
+    for raw, safe in comm_cells(lambda n: any(c < 0x20 or c == 0x7f for c in n), case):
         b = b.replace(raw, safe)
     return b, n
 
 
 def d_comm_utf8_cut(case, b, n):
-    # A 12-byte cut inside a UTF-8 character: BCC prints the first half
-    # of it, netrace leaves the character out (and pads).
-    for raw, safe in comm_cells(lambda n: any(c >= 0x80 for c in n)):
+    # A cut inside a UTF-8 character: BCC prints the first half of it,
+    # netrace leaves the character out (and pads).  tcplife: BCC cuts
+    # and pads by characters, netrace by bytes.
+    for raw, safe in comm_cells(lambda n: any(c >= 0x80 for c in n), case):
         b = b.replace(raw, safe)
     return b, n
 
@@ -150,6 +172,98 @@ def d_connect6_mapped(case, b, n):
     return b"\n".join(out), n
 
 
+# tcplife rows: (the match, its head being PID and COMM, (LADDR, LPORT, RADDR, RPORT),
+# the span of MS), from the end of the line, where the columns are known.
+def life_row(case, line):
+    opts = case["bopts"].split()
+    csv = "-s" in opts
+    pre = rb""
+    if "-T" in opts:
+        pre += rb"\d\d:\d\d:\d\d[ ,]"
+    if "-t" in opts:
+        pre += rb"\d+\.\d{6}(?:,| +)"
+    if csv:
+        pat = rb"\d+,(?P<comm>[^,]*),[46],"
+        rest = rb"(?P<la>[^,]+),(?P<lp>\d+),(?P<ra>[^,]+),(?P<rp>\d+),\d+,\d+,(?P<ms>\d+\.\d\d)$"
+    else:
+        pat = rb"\d+ +(?P<comm>.*?) " + (rb"[46] +" if "-w" in opts else rb"")
+        rest = rb"(?P<la>\S+) +(?P<lp>\d+) +(?P<ra>\S+) +(?P<rp>\d+) +\d+ +\d+ (?P<ms>\d+\.\d\d)$"
+    m = re.match(pre + rb"(?P<head>" + pat + rb")" + rest, line)
+    if not m:
+        return None
+    return m, (m["la"], int(m["lp"]), m["ra"], int(m["rp"]))
+
+
+def life_server_comms():
+    """The traffic's listening ports, and who accepts on each (b"-": no
+    process, the connection was reset before accept())."""
+    m = {5001: [b"srv_v4"], 5002: [b"srv_v6"], 5003: [b"srv_dual"],
+         5004: [b"srv_dual"], 5005: [b"srv_nobody"], 5006: traffic.COMMS,
+         traffic.RESET_PORT: [b"-"], 5008: [b"srv_burst"],
+         traffic.BYTES_PORT: [b"srv_bytes"]}
+    for name, (port, _, _) in traffic.ACTORS.items():
+        m[port] = [("act_" + name).encode()]
+    return m
+
+
+def d_life_server_owner(case, b, n):
+    # tcplife: a server's row names the process that accepted the
+    # session.  BCC takes the task current when the socket closes unless
+    # the server closed last (LAST_ACK); when the server closed first or
+    # was reset, that is a softirq's task (on loopback, the client).
+    # Each netrace server row must name the server the traffic ran on
+    # that port; BCC's row of the same session then gets its PID and
+    # COMM.
+    if case["applet"] != "tcplife":
+        return b, n
+    servers = life_server_comms()
+    heads = {}
+    for line in n.split(b"\n"):
+        r = life_row(case, line)
+        if not r or r[1][1] not in servers:
+            continue
+        m, key = r
+        comm = m["comm"].rstrip()
+        ok = [x for x in servers[key[1]]
+              if (x if x == b"-" else nr_comm(x, case)).rstrip() == comm]
+        if not ok:
+            continue    # a wrong owner stays in the diff
+        heads.setdefault(key, []).append(m["head"])
+    out = []
+    for line in b.split(b"\n"):
+        r = life_row(case, line)
+        if r and heads.get(r[1]):
+            m, key = r
+            line = line[:m.start("head")] + heads[key].pop(0) + line[m.end("head"):]
+        out.append(line)
+    return b"\n".join(out), n
+
+
+LIFE_MS_TOL = 1.0   # ms: two programs on the same state changes
+
+
+def d_life_ms(case, b, n):
+    # tcplife MS: each tracer times the session itself, from the same
+    # state changes; values within LIFE_MS_TOL, then masked.
+    if case["applet"] != "tcplife":
+        return b, n
+    bl, nl = b.split(b"\n"), n.split(b"\n")
+    br = [(i, life_row(case, l)) for i, l in enumerate(bl)]
+    nr = [(i, life_row(case, l)) for i, l in enumerate(nl)]
+    br = [(i, r[0]) for i, r in br if r]
+    nr = [(i, r[0]) for i, r in nr if r]
+    if len(br) != len(nr):
+        return b, n     # a row is missing: the diff says which
+    for (i, x), (j, y) in zip(br, nr):
+        if abs(float(x["ms"]) - float(y["ms"])) > LIFE_MS_TOL:
+            return b, n
+    for lines, rows in ((bl, br), (nl, nr)):
+        for i, m in rows:
+            s, e = m.span("ms")
+            lines[i] = lines[i][:s] + b"MS" + lines[i][e:]
+    return b"\n".join(bl), b"\n".join(nl)
+
+
 DIFFERENCES = {
     "comm-control": d_comm_control,
     "comm-utf8-cut": d_comm_utf8_cut,
@@ -158,6 +272,8 @@ DIFFERENCES = {
     "count-ties": d_count_ties,
     "dns-unconnected": d_dns_unconnected,
     "connect6-mapped": d_connect6_mapped,
+    "tcplife-server-owner": d_life_server_owner,
+    "tcplife-ms": d_life_ms,
 }
 
 
@@ -175,9 +291,9 @@ def map_times(case, b, n, problems):
     has_t = "-t" in opts
     pat = rb""
     if has_T:
-        pat += rb"(?P<T>\d\d:\d\d:\d\d) "
+        pat += rb"(?P<T>\d\d:\d\d:\d\d)[ ,]"
     if has_t:
-        pat += rb"(?P<t>\d+\.\d{3}) *"
+        pat += rb"(?P<t>\d+\.\d+)[ ,]*"
     dns_age = re.compile(rb" \(\d+\.\d{3}ms\)$")
 
     def mask(text):
@@ -266,7 +382,8 @@ def compare_case(vm, case, bcc_file, status):
 # netrace's options BCC lacks, and its metavariables where BCC's argparse
 # names them after the option.
 NETRACE_ONLY = {"tcpconnect": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
-                "tcpaccept": {"-j", "--attach", "--buffer", "--ebpf", "-v", "-U"}}
+                "tcpaccept": {"-j", "--attach", "--buffer", "--ebpf", "-v", "-U"},
+                "tcplife": {"-j", "--attach", "--buffer", "--ebpf", "-v"}}
 METAVAR = {"PORT": "PORTS", "CGROUPMAP": "PATH", "MNTNSMAP": "PATH"}
 # Bad input whose exit status differs on purpose: BCC prints an error for
 # -c with -d and exits 0; netrace's usage errors exit 2.

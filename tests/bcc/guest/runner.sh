@@ -74,6 +74,7 @@ bad_inputs()	# bad_inputs APPLET: one argument vector a line
 	case "$1" in
 	tcpconnect) printf '%s\n' '-T' '-c -d' '-u' ;;
 	tcpaccept) printf '%s\n' '-L' '-u 0' '-c' ;;
+	tcplife) printf '%s\n' '-L' '-D' '-c' ;;
 	esac
 }
 for applet in $(cut -d'|' -f2 "$nr/cases.sel" | sort -u); do
