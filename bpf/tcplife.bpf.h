@@ -111,7 +111,10 @@ static __always_inline void tl_born(const struct tl_rec *r)
 	n.birth_ns = bpf_ktime_get_ns();
 	if (r->oldstate == TCP_CLOSE && r->newstate == TCP_SYN_SENT) {
 		tl_take_task(&n, TL_OWNER_OPENER);
-	} else if (r->newstate != TCP_SYN_RECV) {
+	} else if (r->newstate != TCP_SYN_RECV ||
+		   r->oldstate == TCP_SYN_SENT) {
+		/* A passive socket is born SYN_RECV; an active one may pass
+		 * through it (simultaneous open) and keeps its owner. */
 		s = bpf_map_lookup_elem(&tl_socks, &r->sk);
 		if (s) {
 			s->birth_ns = n.birth_ns;

@@ -1102,6 +1102,19 @@ static void test_text_formats(void **state)
 	text_case(ctx, &v4_cfg, NR_ARGS("-w", "-T", "-t"));
 }
 
+/* -v names the strategy: the forced one ($NETRACE_ATTACH) or one of three. */
+static void test_verbose_strategy(void **state)
+{
+	struct nr_ctx *ctx = nr_test_begin(state);
+	struct nr_tracer *t = tl_start(ctx, NR_ARGS("-j", "-v"));
+	struct sess *ss = session_must(ctx, &v4_cfg);
+	struct want_row w[2] = { client_row(ss), server_row(ss) };
+
+	expect_rows_must(t, w, 2, NULL, 0);
+	nr_tracer_stop_must(t);
+	nr_expect_strategy_must(t, NULL);
+}
+
 /* A bad value: one line on stderr naming it, exit 2, nothing loaded. */
 static void test_bad_input(void **state)
 {
@@ -1134,7 +1147,8 @@ int main(void)
 		T(test_refused), T(test_owner_not_closer),
 		T(test_filter_pid), T(test_filter_ports),
 		T(test_filter_ipv4), T(test_filter_ipv6),
-		T(test_text_formats), T(test_bad_input),
+		T(test_text_formats), T(test_verbose_strategy),
+		T(test_bad_input),
 	};
 	bool skip_all;
 	int rc;
