@@ -170,6 +170,7 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Note what failed (errno) for the parent; -1. */
 static int fail_side(struct side *sd, const char *what)
 {
 	sd->err = errno ? errno : EIO;
@@ -334,7 +335,7 @@ static void server_main(const struct sess_cfg *cfg, struct sess *ss,
 	sd->owner = getpid();
 	l = socket(cfg->sfamily, SOCK_STREAM, 0);
 	if (l < 0)
-		_exit(fail_side(sd, "socket"));
+		_exit(-fail_side(sd, "socket"));
 	if (cfg->sfamily == AF_INET6)
 		setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY,
 			   !strcmp(cfg->saddr, "::") ? &zero : &one,
@@ -342,7 +343,7 @@ static void server_main(const struct sess_cfg *cfg, struct sess *ss,
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	len = nr_sockaddr(cfg->sfamily, cfg->saddr, fixed_port, &sa);
 	if (bind(l, (struct sockaddr *)&sa, len) || listen(l, 16))
-		_exit(fail_side(sd, "bind/listen") ? 1 : 1);
+		_exit(-fail_side(sd, "bind/listen"));
 	len = sizeof(sa);
 	getsockname(l, (struct sockaddr *)&sa, &len);
 	ss->port = ntohs(cfg->sfamily == AF_INET6 ?
@@ -353,7 +354,7 @@ static void server_main(const struct sess_cfg *cfg, struct sess *ss,
 	fd = accept(l, NULL, NULL);
 	sd->open_ns = mono_ns();
 	if (fd < 0)
-		_exit(fail_side(sd, "accept") ? 1 : 1);
+		_exit(-fail_side(sd, "accept"));
 	close(l);
 	sock_names(fd, sd);
 	if (cfg->server_fork)
@@ -373,7 +374,7 @@ static void client_main(const struct sess_cfg *cfg, struct sess *ss)
 	sd->owner = getpid();
 	fd = socket(cfg->cfamily, SOCK_STREAM, 0);
 	if (fd < 0)
-		_exit(fail_side(sd, "socket") ? 1 : 1);
+		_exit(-fail_side(sd, "socket"));
 	len = nr_sockaddr(cfg->cfamily, cfg->caddr, ss->port, &sa);
 	ss->start_ns = mono_ns();
 	if (connect(fd, (struct sockaddr *)&sa, len)) {
