@@ -239,33 +239,6 @@ def d_life_server_owner(case, b, n):
     return b"\n".join(out), n
 
 
-def d_life_pid_other_opener(case, b, n):
-    # tcplife -p PID: BCC records no owner for a session another process
-    # opens (its -p test runs at SYN_SENT), and at CLOSE takes the current
-    # task.  When PID's close() of the server end sends the FIN that ends
-    # the opener's end (the actor's child connected and closed first),
-    # that task is PID, and BCC prints the opener's end as PID's.  Such a
-    # BCC row is dropped when it is the client end of a session to an
-    # actor's port, missing from netrace's output, whose server end
-    # netrace printed (as PID's: it accepted it).
-    if case["applet"] != "tcplife" or "-p" not in case["bopts"].split():
-        return b, n
-    ports = {p for p, _, _ in traffic.ACTORS.values()}
-    mine = set()
-    for line in n.split(b"\n"):
-        r = life_row(case, line)
-        if r:
-            mine.add(r[1])
-    out = []
-    for line in b.split(b"\n"):
-        r = life_row(case, line)
-        if r and r[1][3] in ports and r[1] not in mine and \
-                (r[1][2], r[1][3], r[1][0], r[1][1]) in mine:
-            continue
-        out.append(line)
-    return b"\n".join(out), n
-
-
 def d_life_family_order(case, b, n):
     # tcplife: BCC reads IPv4 and IPv6 rows from two perf buffers, in
     # whichever order it gets to them.  The two ends of one session that
@@ -297,12 +270,17 @@ def d_life_family_order(case, b, n):
     return b"\n".join(bl), n
 
 
-LIFE_MS_TOL = 1.0   # ms: two programs on the same state changes
+# ms: two tracers' programs run one after the other on each state change,
+# and under TCG the first runs of each are slow (their code is translated
+# then): 2.2 ms apart at most over 4,000 rows of the suite's runs.
+LIFE_MS_TOL = 3.0
+LIFE_MS_REL = 0.05
 
 
 def d_life_ms(case, b, n):
     # tcplife MS: each tracer times the session itself, from the same
-    # state changes; values within LIFE_MS_TOL, then masked.
+    # state changes; values within LIFE_MS_TOL (or LIFE_MS_REL of the
+    # larger), then masked.
     if case["applet"] != "tcplife":
         return b, n
     bl, nl = b.split(b"\n"), n.split(b"\n")
@@ -313,7 +291,8 @@ def d_life_ms(case, b, n):
     if len(br) != len(nr):
         return b, n     # a row is missing: the diff says which
     for (i, x), (j, y) in zip(br, nr):
-        if abs(float(x["ms"]) - float(y["ms"])) > LIFE_MS_TOL:
+        u, v = float(x["ms"]), float(y["ms"])
+        if abs(u - v) > max(LIFE_MS_TOL, LIFE_MS_REL * max(u, v)):
             return b, n
     for lines, rows in ((bl, br), (nl, nr)):
         for i, m in rows:
@@ -331,7 +310,6 @@ DIFFERENCES = {
     "dns-unconnected": d_dns_unconnected,
     "connect6-mapped": d_connect6_mapped,
     "tcplife-server-owner": d_life_server_owner,
-    "tcplife-pid-other-opener": d_life_pid_other_opener,
     "tcplife-family-order": d_life_family_order,
     "tcplife-ms": d_life_ms,
 }
