@@ -6,9 +6,9 @@
  *
  * Every strategy follows sock:inet_sock_set_state: tp_btf (fentry), the
  * raw tracepoint (kprobe: it exists wherever the tracepoint does, since
- * 4.16, needs neither BTF nor tracefs, and sees the SYN_RECV of a new
- * passive socket, which tcp_set_state() never does), the classic
- * tracepoint (tracepoint).
+ * 4.16, needs no tracefs, costs less than a kprobe, and sees the SYN_RECV
+ * of a new passive socket, which tcp_set_state() never does), the
+ * classic tracepoint (tracepoint).
  *
  * Most transitions run in softirq, where the current task is whoever was
  * on the CPU (on loopback, often the peer).  The owner is taken only
@@ -38,8 +38,8 @@ struct tl_sock {
 /*
  * Sessions alive at once.  Keyed by the struct sock's address, cleared
  * at CLOSE; LRU, so that a CLOSE the kernel skipped (a BPF program
- * already running on that CPU) cannot leak an entry for good.  The
- * oldest session is forgotten first when more are open.
+ * already running on that CPU) cannot leak an entry for good.  When more
+ * are open, the one whose state changed least recently is forgotten.
  */
 #define TL_SESSIONS_MAX	16384
 struct {
