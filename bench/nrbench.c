@@ -91,18 +91,24 @@ struct tdef {
 	const char *what;	/* applet name or script file */
 	const char *opt;	/* extra option, or NULL */
 	bool probe_by_daddr;	/* rows lack the client port (see tproc.h) */
+	int skip_fields;	/* fields after the port triple (tproc.h) */
 };
 
 static const struct tdef tdefs[] = {
-	{ "tcpconnect", "netrace tcpconnect", false, "tcpconnect", "-L", false },
+	{ "tcpconnect", "netrace tcpconnect", false, "tcpconnect", "-L", false,
+	  0 },
 	/* No -L: the tracepoint strategy reads no kernel types here. */
 	{ "tcpconnect-nol", "netrace tcpconnect (no -L)", false, "tcpconnect",
-	  NULL, true },
-	{ "tcpaccept", "netrace tcpaccept", false, "tcpaccept", NULL, false },
+	  NULL, true, 0 },
+	{ "tcpaccept", "netrace tcpaccept", false, "tcpaccept", NULL, false, 0 },
 	{ "bt-tcpconnect", "bpftrace tcpconnect.bt", true, "tcpconnect.bt", NULL,
-	  false },
+	  false, 0 },
 	{ "bt-tcpaccept", "bpftrace tcpaccept.bt", true, "tcpaccept.bt", NULL,
-	  false },
+	  false, 0 },
+	/* A row per closed session, client and server: the clients' count. */
+	{ "tcplife", "netrace tcplife", false, "tcplife", NULL, false, 3 },
+	{ "bt-tcplife", "bpftrace tcplife.bt", true, "tcplife.bt", NULL, false,
+	  3 },
 };
 #define NTDEFS (sizeof(tdefs) / sizeof(tdefs[0]))
 
@@ -169,7 +175,8 @@ static struct cfg cfg = {
 	.netrace = NULL,
 	.bpftrace = "bpftrace",
 	.bt_dir = NRBENCH_BT_DIR,
-	.tracers = "tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,bt-tcpaccept",
+	.tracers = "tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,bt-tcpaccept,"
+		   "tcplife,bt-tcplife",
 	.pairs = 10,
 	.ready_runs = 10,
 	.latency_runs = 20,
@@ -435,7 +442,8 @@ static int spawn(const struct tdef *d, struct tproc *t, uint16_t storm_port,
 		}
 	}
 	argv[i] = NULL;
-	err = tproc_spawn(t, argv, storm_port, probe_port, count);
+	err = tproc_spawn(t, argv, storm_port, probe_port, count,
+			  d->skip_fields);
 	t->probe_by_daddr = d->probe_by_daddr;
 	return err;
 }
@@ -1492,10 +1500,10 @@ static void usage(FILE *f)
 "usage: nrbench --netrace PATH [options]\n"
 "  --netrace PATH      netrace binary under test (or $NETRACE)\n"
 "  --bpftrace PATH     bpftrace binary (default: bpftrace in PATH)\n"
-"  --bt-dir DIR        where tcpconnect.bt and tcpaccept.bt are\n"
+"  --bt-dir DIR        where tcpconnect.bt, tcpaccept.bt and tcplife.bt are\n"
 "  --fmtbench PATH     formatter micro-benchmark to run (default: next to nrbench)\n"
 "  --tracers LIST      of tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,\n"
-"                      bt-tcpaccept (default all)\n"
+"                      bt-tcpaccept,tcplife,bt-tcplife (default all)\n"
 "  --netrace-opt OPT   one more option for netrace (\"--attach tracepoint\")\n"
 "  --pairs N           untraced/traced storm pairs per tracer (default 10)\n"
 "  --conns N           connects per storm (default 60000)\n"

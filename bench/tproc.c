@@ -95,8 +95,8 @@ static bool daddr_port(const char *s, size_t n, unsigned long *port)
 static void on_line(struct tproc *t, const char *line, size_t len,
 		    uint64_t now)
 {
-	const char *f[3];
-	size_t fl[3];
+	const char *fs[8], **f;
+	size_t fls[8], *fl;
 	unsigned long a, b, c;
 	uint64_t zero = 0;
 
@@ -121,8 +121,11 @@ static void on_line(struct tproc *t, const char *line, size_t len,
 			t->printed_lost += a;
 		return;
 	}
-	if (last_fields(line, len, 3, f, fl) < 3)
+	if (last_fields(line, len, 3 + t->skip_fields, fs, fls) <
+	    3 + t->skip_fields)
 		return;
+	f = fs + t->skip_fields;
+	fl = fls + t->skip_fields;
 	if (t->count_mode) {
 		/* LADDR RADDR RPORT CONNECTS */
 		if (parse_u(f[0], fl[0], &a) && parse_u(f[1], fl[1], &b) &&
@@ -228,12 +231,13 @@ out:
 static int spawn(struct tproc *t, char *const argv[]);
 
 int tproc_spawn(struct tproc *t, char *const argv[], uint16_t storm_port,
-		uint16_t probe_port, bool count_mode)
+		uint16_t probe_port, bool count_mode, int skip_fields)
 {
 	memset(t, 0, sizeof(*t));
 	t->storm_port = storm_port;
 	t->probe_port = probe_port;
 	t->count_mode = count_mode;
+	t->skip_fields = skip_fields;
 	return spawn(t, argv);
 }
 

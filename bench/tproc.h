@@ -6,7 +6,10 @@
  *
  * Rows are recognised by their last three fields, which every tracer
  * under test prints in the same order: CLIENT_PORT ADDR SERVER_PORT
- * (tcpconnect -L: LPORT DADDR DPORT; tcpaccept: RPORT LADDR LPORT).
+ * (tcpconnect -L: LPORT DADDR DPORT; tcpaccept: RPORT LADDR LPORT), or
+ * that many fields before the last skip_fields (tcplife: LPORT RADDR
+ * RPORT, then TX_KB RX_KB MS; a session's server row has the client
+ * port last and counts as neither storm nor probe row).
  */
 #ifndef NRBENCH_TPROC_H
 #define NRBENCH_TPROC_H
@@ -33,6 +36,7 @@ struct tproc {
 	uint16_t storm_port;		/* rows with this server port count */
 	uint16_t probe_port;		/* rows with this server port are probes */
 	bool count_mode;		/* tcpconnect -c table: RPORT CONNECTS */
+	int skip_fields;		/* after the port triple (tcplife: 3) */
 	/*
 	 * Rows without the client port (tcpconnect without -L): a probe
 	 * connects to 127.0.H.L, H.L its client port, and is named by it.
@@ -67,7 +71,7 @@ void sleep_ns(uint64_t ns);
 
 /* Start argv[0] (searched in PATH); 0 or -errno. */
 int tproc_spawn(struct tproc *t, char *const argv[], uint16_t storm_port,
-		uint16_t probe_port, bool count_mode);
+		uint16_t probe_port, bool count_mode, int skip_fields);
 /* The same, with fn called by the reader thread for every line. */
 int tproc_spawn_lines(struct tproc *t, char *const argv[], tproc_line_fn fn,
 		      void *ctx);

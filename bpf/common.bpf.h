@@ -249,6 +249,15 @@ static __always_inline struct sock *file_sock(struct file *f)
 }
 
 /*
+ * The socket of descriptor fd of the current task, or NULL: the
+ * tracepoint strategies find what accept() returned this way.
+ */
+static __always_inline struct sock *task_fd_sock(long fd)
+{
+	return file_sock(fd_file(fd));
+}
+
+/*
  * The verifier takes only fixed-offset context loads; left to itself
  * clang turns the two into one load from a computed address.
  */
@@ -257,6 +266,19 @@ static __always_inline struct sock *file_sock(struct file *f)
 	asm volatile("%[v] = *(u64 *)(%[c] + %[off])"			\
 		     : [v] "=r"(__v) : [c] "r"(ctx), [off] "i"((idx) * 8));	\
 	__v; })
+
+/*
+ * fexit of inet_csk_accept(): the new socket.  fexit sees the return
+ * value after the arguments: ctx[2] since Linux 6.10 (sk, struct
+ * proto_accept_arg *), ctx[4] before (sk, flags, err, kern).  CO-RE
+ * answers which, at load time.
+ */
+static __always_inline struct sock *accept_fexit_sock(unsigned long long *ctx)
+{
+	if (bpf_core_type_exists(struct proto_accept_arg))
+		return (struct sock *)CTX_LOAD(ctx, 2);
+	return (struct sock *)CTX_LOAD(ctx, 4);
+}
 
 /* Send one record (size bytes, at most NR_RECORD_MAX), or count it lost. */
 static __always_inline void emit_rec(void *ctx, void *rec, __u64 size)

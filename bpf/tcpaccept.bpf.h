@@ -28,23 +28,12 @@ static __always_inline int ta_report(void *ctx, struct sock *sk)
 	return 0;
 }
 
-/*
- * fexit sees the return value after the arguments: the new socket is
- * ctx[2] since Linux 6.10 (sk, struct proto_accept_arg *) and ctx[4]
- * before (sk, flags, err, kern).  CO-RE answers which, at load time.
- */
 SEC("fexit/inet_csk_accept")
 int ta_fx(unsigned long long *ctx)
 {
-	struct sock *sk;
-
 	if (task_filtered())
 		return 0;
-	if (bpf_core_type_exists(struct proto_accept_arg))
-		sk = (struct sock *)CTX_LOAD(ctx, 2);
-	else
-		sk = (struct sock *)CTX_LOAD(ctx, 4);
-	return ta_report(ctx, sk);
+	return ta_report(ctx, accept_fexit_sock(ctx));
 }
 
 SEC("kretprobe/inet_csk_accept")
@@ -64,7 +53,7 @@ static __always_inline int ta_tp_exit(struct nr_sys_exit_ctx *ctx)
 {
 	if (ctx->ret < 0 || task_filtered())
 		return 0;
-	return ta_report(ctx, file_sock(fd_file(ctx->ret)));
+	return ta_report(ctx, task_fd_sock(ctx->ret));
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")

@@ -152,19 +152,12 @@ int BPF_PROG(tt_fe_close, struct sock *sk)
 	return tt_close(ctx, sk);
 }
 
-/* The new socket's place among fexit's arguments: see tcpaccept. */
 SEC("fexit/inet_csk_accept")
 int tt_fx_accept(unsigned long long *ctx)
 {
-	struct sock *sk;
-
 	if (task_filtered())
 		return 0;
-	if (bpf_core_type_exists(struct proto_accept_arg))
-		sk = (struct sock *)CTX_LOAD(ctx, 2);
-	else
-		sk = (struct sock *)CTX_LOAD(ctx, 4);
-	return tt_task_event(ctx, sk, NR_EV_ACCEPT);
+	return tt_task_event(ctx, accept_fexit_sock(ctx), NR_EV_ACCEPT);
 }
 
 /* kprobes: the connecting socket by thread until connect returns. */
@@ -340,7 +333,7 @@ static __always_inline int tt_tp_accept(struct nr_sys_exit_ctx *ctx)
 {
 	if (ctx->ret < 0 || task_filtered())
 		return 0;
-	return tt_task_event(ctx, file_sock(fd_file(ctx->ret)), NR_EV_ACCEPT);
+	return tt_task_event(ctx, task_fd_sock(ctx->ret), NR_EV_ACCEPT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")

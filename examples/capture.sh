@@ -96,7 +96,7 @@ mine() {
 		/^[^0-9:{]/ || /^$/ { print; next }
 		count && /^\{/ { if ($0 ~ /"rport":(8000|9),/) print; next }
 		count { if ($3 == 8000 || $3 == 9) print; next }
-		/"comm":"(curl|python3)"/ || / (curl|python3) / { print }'
+		/"comm":"(curl|python3)"/ || / (curl|python3) / || /,(curl|python3),/ { print }'
 }
 
 get() { curl -s -o /dev/null "$@" || :; }
@@ -299,6 +299,48 @@ xdpfeatures() {
 	xf -i va -j
 	ip netns del "$ns"
 	ns=
+}
+
+# tcplife: sessions of curl with the web server, one of them 300 KiB.
+tcplife() {
+	serve
+	head -c 307200 /dev/zero >"$work/www/big"
+	show tcplife
+	start tcplife
+	get "http://127.0.0.1:$port/"
+	get "http://127.0.0.1:$port/big"
+	stop
+
+	show tcplife -w
+	start tcplife -w
+	get "http://[::1]:$port/"
+	get "http://127.0.0.1:$port/big"
+	stop
+
+	show tcplife -t
+	start tcplife -t
+	get "http://127.0.0.1:$port/"
+	sleep 1
+	get "http://127.0.0.1:$port/"
+	stop
+
+	show tcplife -stT
+	start tcplife -stT
+	get "http://127.0.0.1:$port/big"
+	get "http://[::1]:$port/"
+	stop
+
+	show tcplife -L 8000
+	start tcplife -L "$port"
+	get "http://127.0.0.1:$port/"
+	refused 9
+	stop
+
+	show tcplife -j
+	start tcplife -j
+	get "http://127.0.0.1:$port/big"
+	stop
+	stop_server
 }
 
 uname -r | sed 's/^/kernel: /'

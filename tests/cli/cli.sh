@@ -66,12 +66,21 @@ done
 
 # --ebpf prints the applet's own BPF source and loads nothing: it must
 # work without privileges too.
-for a in tcpconnect tcpaccept; do
-	prefix=$( [ $a = tcpconnect ] && echo tc_ || echo ta_ )
+prefix_of() {
+	case $1 in
+	tcpconnect) echo tc_ ;;
+	tcpaccept) echo ta_ ;;
+	tcplife) echo tl_ ;;
+	esac
+}
+for a in tcpconnect tcpaccept tcplife; do
+	prefix=$(prefix_of $a)
 	expect 0 0 "$nr" $a --ebpf
 	grep -q "int.*(${prefix}" "$tmp/out" && ok || bad "$a --ebpf: no ${prefix} program"
-	other=$( [ $a = tcpconnect ] && echo ta_ || echo tc_ )
-	grep -q "int.*(${other}" "$tmp/out" && bad "$a --ebpf shows another applet's programs" || ok
+	for other in tc_ ta_ tl_; do
+		[ "$other" = "$prefix" ] && continue
+		grep -q "int.*(${other}" "$tmp/out" && bad "$a --ebpf shows another applet's programs" || ok
+	done
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$nr" $a --ebpf >/dev/null 2>&1 &&
 		ok || bad "$a --ebpf fails without privileges"
 done
@@ -102,10 +111,19 @@ tcpaccept|-P 0|'0'
 tcpaccept|-c|-c
 tcpaccept|-L|-L
 tcpaccept|-u 0|-u
+tcplife|-p x|x
+tcplife|-L 0|'0'
+tcplife|-D 65536|65536
+tcplife|-L 80,,81|80,,81
+tcplife|-4 -6|-6
+tcplife|-P 80|-P
+tcplife|-c|-c
+tcplife|extra|extra
+tcplife|--attach=nope|nope
 CASES
 
 # Without privileges: one line saying what is missing, exit 1.
-for a in tcpconnect tcpaccept; do
+for a in tcpconnect tcpaccept tcplife; do
 	expect 1 1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$nr" $a
 	grep -qi 'root\|CAP_BPF' "$tmp/err" && ok || bad "$a unprivileged: message does not say what is missing"
 done

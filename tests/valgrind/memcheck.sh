@@ -120,6 +120,7 @@ trace() {
 
 trace tcpconnect tcpconnect -j -L -U
 trace tcpaccept tcpaccept -j -T
+trace tcplife tcplife -j -T
 
 # xdpfeatures: a veth pair in a namespace of our own, so that --probe
 # attaches XDP only there.

@@ -84,6 +84,7 @@ bad_inputs()	# bad_inputs APPLET: one argument vector a line
 	case "$1" in
 	tcpconnect) printf '%s\n' '-T' '-c -d' '-u' ;;
 	tcpaccept) printf '%s\n' '-L' '-u 0' '-c' ;;
+	tcplife) printf '%s\n' '-L' '-D' '-c' ;;
 	tcpstates) printf '%s\n' '-L' '-D' '-c' '-w 1' ;;
 	tcptracer) printf '%s\n' '-N' '-N abc' '-T' ;;
 	esac

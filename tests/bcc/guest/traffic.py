@@ -232,6 +232,53 @@ def sc_reset():
     ls.close()
 
 
+BYTES_PORT = 5010
+BYTES_C2S = 300 * 1024 + 517     # tcplife's TX_KB/RX_KB: bytes / 1024
+BYTES_S2C = 200 * 1024 + 99
+
+
+def bytes_server(ls):
+    """Read to EOF, answer, close (last: LAST_ACK in this process)."""
+    set_comm(b"srv_bytes")
+    c, _ = ls.accept()
+    n = 0
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        n += len(d)
+    if n != BYTES_C2S:
+        raise RuntimeError("srv_bytes read %d bytes, want %d" % (n, BYTES_C2S))
+    c.sendall(b"s" * BYTES_S2C)
+    c.close()
+
+
+def bytes_client():
+    set_comm(b"cli_bytes")
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.connect(("127.0.0.1", BYTES_PORT))
+    s.sendall(b"c" * BYTES_C2S)
+    s.shutdown(socket.SHUT_WR)
+    n = 0
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        n += len(d)
+    if n != BYTES_S2C:
+        raise RuntimeError("cli_bytes read %d bytes, want %d" % (n, BYTES_S2C))
+    s.close()
+
+
+def sc_bytes():
+    # A session that moves data both ways (tcplife's TX_KB and RX_KB),
+    # the client's FIN first.
+    ls = listener(socket.AF_INET, "127.0.0.1", BYTES_PORT)
+    srv = child(bytes_server, ls)
+    ls.close()
+    reap([child(bytes_client), srv])
+
+
 def sc_burst():
     # 1,000 connections in bursts of 100: BCC's perf buffer (8 pages a
     # CPU) holds a burst of 100 events, and Python reads them slowly
@@ -360,7 +407,7 @@ SCENARIOS = {
     "v4": sc_v4, "v6": sc_v6, "mapped": sc_mapped, "dual": sc_dual,
     "refused": sc_refused, "uid": sc_uid, "comm": sc_comm,
     "reset": sc_reset, "dns": sc_dns, "actors": sc_actors,
-    "burst": sc_burst,
+    "burst": sc_burst, "bytes": sc_bytes,
 }
 
 
