@@ -92,23 +92,33 @@ struct tdef {
 	const char *opt;	/* extra option, or NULL */
 	bool probe_by_daddr;	/* rows lack the client port (see tproc.h) */
 	int skip_fields;	/* fields after the port triple (tproc.h) */
+	const char *needle;	/* a storm row holds it (tproc.h), or NULL */
 };
 
 static const struct tdef tdefs[] = {
 	{ "tcpconnect", "netrace tcpconnect", false, "tcpconnect", "-L", false,
-	  0 },
+	  0, NULL },
 	/* No -L: the tracepoint strategy reads no kernel types here. */
 	{ "tcpconnect-nol", "netrace tcpconnect (no -L)", false, "tcpconnect",
-	  NULL, true, 0 },
-	{ "tcpaccept", "netrace tcpaccept", false, "tcpaccept", NULL, false, 0 },
+	  NULL, true, 0, NULL },
+	{ "tcpaccept", "netrace tcpaccept", false, "tcpaccept", NULL, false, 0,
+	  NULL },
 	{ "bt-tcpconnect", "bpftrace tcpconnect.bt", true, "tcpconnect.bt", NULL,
-	  false, 0 },
+	  false, 0, NULL },
 	{ "bt-tcpaccept", "bpftrace tcpaccept.bt", true, "tcpaccept.bt", NULL,
-	  false, 0 },
+	  false, 0, NULL },
 	/* A row per closed session, client and server: the clients' count. */
-	{ "tcplife", "netrace tcplife", false, "tcplife", NULL, false, 3 },
+	{ "tcplife", "netrace tcplife", false, "tcplife", NULL, false, 3, NULL },
 	{ "bt-tcplife", "bpftrace tcplife.bt", true, "tcplife.bt", NULL, false,
-	  3 },
+	  3, NULL },
+	/*
+	 * A row per state change: the storm's connections are counted by
+	 * their client side's SYN_SENT -> ESTABLISHED, tracer CPU by every
+	 * row of the clients' sockets (about half the changes:
+	 * conservative).
+	 */
+	{ "tcpstates", "netrace tcpstates", false, "tcpstates", NULL, false,
+	  4, "SYN_SENT    -> ESTABLISHED" },
 };
 #define NTDEFS (sizeof(tdefs) / sizeof(tdefs[0]))
 
@@ -176,7 +186,7 @@ static struct cfg cfg = {
 	.bpftrace = "bpftrace",
 	.bt_dir = NRBENCH_BT_DIR,
 	.tracers = "tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,bt-tcpaccept,"
-		   "tcplife,bt-tcplife",
+		   "tcplife,bt-tcplife,tcpstates",
 	.pairs = 10,
 	.ready_runs = 10,
 	.latency_runs = 20,
@@ -443,7 +453,7 @@ static int spawn(const struct tdef *d, struct tproc *t, uint16_t storm_port,
 	}
 	argv[i] = NULL;
 	err = tproc_spawn(t, argv, storm_port, probe_port, count,
-			  d->skip_fields);
+			  d->skip_fields, d->needle);
 	t->probe_by_daddr = d->probe_by_daddr;
 	return err;
 }
@@ -742,7 +752,9 @@ static int traced_storm(struct tres *r, unsigned long conns, bool stats,
 	stop(r, &t);
 	out->rows = t.storm_rows;
 	out->lost_reported = tproc_reported_lost(&t) + t.printed_lost;
-	out->cpu_us_per_event = out->rows ? (c1 - c0) / 1e3 / out->rows : NAN;
+	/* Per row of the storm's port (tcpstates: more than one a storm row). */
+	out->cpu_us_per_event = t.storm_events ?
+				(c1 - c0) / 1e3 / t.storm_events : NAN;
 	ret = 0;
 out:
 	if (stats_fd >= 0)
@@ -1503,7 +1515,7 @@ static void usage(FILE *f)
 "  --bt-dir DIR        where tcpconnect.bt, tcpaccept.bt and tcplife.bt are\n"
 "  --fmtbench PATH     formatter micro-benchmark to run (default: next to nrbench)\n"
 "  --tracers LIST      of tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,\n"
-"                      bt-tcpaccept,tcplife,bt-tcplife (default all)\n"
+"                      bt-tcpaccept,tcplife,bt-tcplife,tcpstates (default all)\n"
 "  --netrace-opt OPT   one more option for netrace (\"--attach tracepoint\")\n"
 "  --pairs N           untraced/traced storm pairs per tracer (default 10)\n"
 "  --conns N           connects per storm (default 60000)\n"

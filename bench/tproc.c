@@ -102,7 +102,8 @@ static void on_line(struct tproc *t, const char *line, size_t len,
 
 	if (t->line_fn)
 		t->line_fn(t->line_ctx, line, len, now);
-	if (len >= 4 && !memcmp(line, "PID ", 4)) {
+	if ((len >= 4 && !memcmp(line, "PID ", 4)) ||
+	    (len >= 7 && !memcmp(line, "SKADDR ", 7))) {
 		atomic_compare_exchange_strong(&t->t_header, &zero, now);
 		return;
 	}
@@ -142,6 +143,9 @@ static void on_line(struct tproc *t, const char *line, size_t len,
 		return;
 	t->rows++;
 	if (t->storm_port && a == t->storm_port) {
+		t->storm_events++;
+		if (t->needle && !memmem(line, len, t->needle, strlen(t->needle)))
+			return;
 		t->storm_rows++;
 		t->t_last_storm_row = now;
 	} else if (t->probe_port && a == t->probe_port) {
@@ -231,13 +235,15 @@ out:
 static int spawn(struct tproc *t, char *const argv[]);
 
 int tproc_spawn(struct tproc *t, char *const argv[], uint16_t storm_port,
-		uint16_t probe_port, bool count_mode, int skip_fields)
+		uint16_t probe_port, bool count_mode, int skip_fields,
+		const char *needle)
 {
 	memset(t, 0, sizeof(*t));
 	t->storm_port = storm_port;
 	t->probe_port = probe_port;
 	t->count_mode = count_mode;
 	t->skip_fields = skip_fields;
+	t->needle = needle;
 	return spawn(t, argv);
 }
 

@@ -38,6 +38,13 @@ struct tproc {
 	bool count_mode;		/* tcpconnect -c table: RPORT CONNECTS */
 	int skip_fields;		/* after the port triple (tcplife: 3) */
 	/*
+	 * A storm row counts only when it holds needle (NULL: every row):
+	 * tcpstates prints a row per state change, and one of them per
+	 * connection is its client side's SYN_SENT -> ESTABLISHED.  Every
+	 * row of the storm's port still counts in storm_events.
+	 */
+	const char *needle;
+	/*
 	 * Rows without the client port (tcpconnect without -L): a probe
 	 * connects to 127.0.H.L, H.L its client port, and is named by it.
 	 */
@@ -47,6 +54,7 @@ struct tproc {
 	_Atomic uint64_t t_banner;	/* first "Tracing ..." line */
 	_Atomic unsigned long rows;	/* every line that parsed as a row */
 	_Atomic unsigned long storm_rows;
+	_Atomic unsigned long storm_events;	/* rows of the storm's port */
 	_Atomic uint64_t t_last_storm_row;
 	_Atomic unsigned long probe_rows;
 	_Atomic unsigned long printed_lost;	/* bpftrace "Lost N events" */
@@ -71,7 +79,8 @@ void sleep_ns(uint64_t ns);
 
 /* Start argv[0] (searched in PATH); 0 or -errno. */
 int tproc_spawn(struct tproc *t, char *const argv[], uint16_t storm_port,
-		uint16_t probe_port, bool count_mode, int skip_fields);
+		uint16_t probe_port, bool count_mode, int skip_fields,
+		const char *needle);
 /* The same, with fn called by the reader thread for every line. */
 int tproc_spawn_lines(struct tproc *t, char *const argv[], tproc_line_fn fn,
 		      void *ctx);
