@@ -17,5 +17,6 @@ NR_EMBED(nr_src_netrace_h, "netrace.h");
 NR_EMBED(nr_src_common, "common.bpf.h");
 NR_EMBED(nr_src_tcpconnect, "tcpconnect.bpf.h");
 NR_EMBED(nr_src_tcpaccept, "tcpaccept.bpf.h");
+NR_EMBED(nr_src_tcpconnlat, "tcpconnlat.bpf.h");
 NR_EMBED(nr_src_xdpfeatures, "xdpfeatures.bpf.h");
 NR_EMBED(nr_src_dns, "dns.bpf.h");

@@ -15,6 +15,7 @@
 #include "tcpconnect.bpf.h"
 #include "dns.bpf.h"
 #include "tcpaccept.bpf.h"
+#include "tcpconnlat.bpf.h"
 #include "xdpfeatures.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

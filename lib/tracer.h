@@ -82,6 +82,7 @@ extern const char nr_src_common[];
 extern const char nr_src_tcpconnect[];
 extern const char nr_src_dns[];
 extern const char nr_src_tcpaccept[];
+extern const char nr_src_tcpconnlat[];
 extern const char nr_src_xdpfeatures[];
 
 /* --ebpf: print the named sources (NULL-terminated), 0 or 1. */
