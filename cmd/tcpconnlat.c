@@ -200,6 +200,9 @@ const struct applet applet_tcpconnlat = {
 		"    tcpconnlat -j        # one JSON object per connect\n",
 	.notes =
 		"LAT(ms) runs from the start of the connect to the SYN-ACK or RST that\n"
-		"answers it; a connect that gets no answer is not shown.  -v prints the\n"
-		"BPF program and diagnostics on stderr.\n",
+		"answers it; a connect that gets no answer is not shown.  Where the kernel\n"
+		"has neither fentry nor kprobes (tracepoint strategy), it runs from the\n"
+		"socket's change to SYN_SENT, after the route lookup, to the handshake's\n"
+		"end: a few microseconds off either way.  -v prints the BPF program, and\n"
+		"diagnostics, on stderr.\n",
 };

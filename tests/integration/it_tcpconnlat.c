@@ -33,8 +33,12 @@
 #include "harness.h"
 #include "xdp_fixture.h"
 
-/* The line -v prints once attached: JSON runs have no header to wait for. */
-#define ATTACHED	"attach strategy: "
+/*
+ * The line -v prints once the event buffer is open (with --buffer=perfbuf,
+ * "attach strategy:" comes before it, while events still have nowhere to
+ * go): JSON runs have no header to wait for.
+ */
+#define ATTACHED	"settings: tcl_min_us "
 #define SLOW_MIN_MS	900	/* the SYN's retransmission comes after 1 s */
 #define SLOW_WAIT_MS	5000	/* for the dropped SYN to be counted */
 
@@ -607,6 +611,14 @@ static void test_verbose(void **state)
 		fail_msg("'%s': -v did not print duration_ms 0.001 as 1 us:\n%s",
 			 t->cmdline, nr_tracer_stderr(t));
 	nr_expect_strategy_must(t, NULL);
+
+	/* BCC's int(ms * 1000) of the double: 1.001 ms is 1000 us. */
+	t = tcl_start_text(ctx, NR_ARGS("-v", "1.001"),
+			   header(hdr, sizeof(hdr), false, false));
+	nr_tracer_stop_must(t);
+	if (!nr_tracer_stderr_has(t, "settings: tcl_min_us 1000,"))
+		fail_msg("'%s': want duration_ms 1.001 as 1000 us, as BCC:\n%s",
+			 t->cmdline, nr_tracer_stderr(t));
 }
 
 static void test_bad_duration(void **state)
