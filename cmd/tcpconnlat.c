@@ -76,6 +76,10 @@ static int parse_min_ms(const char *s, uint64_t *us)
 	return 0;
 }
 
+static const char *const tcl_sources[] = {
+	nr_src_netrace_h, nr_src_common, nr_src_tcpconnlat, NULL,
+};
+
 static int tcl_setup(void *ctx, const struct nr_opts *o)
 {
 	struct tcl_ctx *t = ctx;
@@ -95,15 +99,9 @@ static int tcl_setup(void *ctx, const struct nr_opts *o)
 	 * (the settings below go into it at load), and stdout is for rows:
 	 * it goes to stderr, with the usual diagnostics.
 	 */
-	if (o->verbose) {
-		const char *const srcs[] = {
-			nr_src_netrace_h, nr_src_common, nr_src_tcpconnlat,
-			NULL,
-		};
-
-		for (const char *const *s = srcs; *s; s++)
+	if (o->verbose)
+		for (const char *const *s = tcl_sources; *s; s++)
 			fputs(*s, stderr);
-	}
 	return 0;
 }
 
@@ -150,10 +148,6 @@ static int tcl_event(void *ctx, const struct nr_event *e)
 	v[C_LAT].ns = s->span_ns;
 	return fmt_row(&c->fmt, v);
 }
-
-static const char *const tcl_sources[] = {
-	nr_src_netrace_h, nr_src_common, nr_src_tcpconnlat, NULL,
-};
 
 static const struct tracer tcpconnlat_tracer = {
 	.prefix = "tcl_",
