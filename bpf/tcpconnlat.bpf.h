@@ -191,8 +191,9 @@ int tcl_tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 
 /*
  * A reset in SYN_SENT: the refusal BCC reports.  The state change to
- * CLOSE that follows cannot tell it from a timeout or an ICMP error
- * (both set the same errors), so the reset is taken here.
+ * CLOSE that follows cannot tell it from an ICMP port unreachable, which
+ * sets the same error and which BCC does not report (no packet reaches
+ * tcp_rcv_state_process()), so the reset is taken here.
  */
 SEC("tracepoint/tcp/tcp_receive_reset")
 int tcl_tp_rst(struct trace_event_raw_tcp_event_sk *ctx)
