@@ -20,7 +20,8 @@ static const struct column columns[C__N] = {
 	[C_TIME]  = { "TIME(s)", "time_s", COL_SECS, 9, 3, COLF_NOSEP },
 	[C_PID]   = { "PID", "pid", COL_INT, 7 },
 	[C_UID]   = { "UID", "uid", COL_INT, 0 },
-	[C_COMM]  = { "COMM", "comm", COL_STR, 12, 12 },
+	/* BCC's "%-12.12s" of the decoded name: 12 characters, not bytes. */
+	[C_COMM]  = { "COMM", "comm", COL_STR, 12, 12, COLF_CHARS },
 	[C_IP]    = { "IP", "ip", COL_INT, 2 },
 	[C_SADDR] = { "SADDR", "saddr", COL_STR, 16 },
 	[C_LPORT] = { "LPORT", "lport", COL_INT, 6 },

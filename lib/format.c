@@ -242,10 +242,28 @@ static size_t json_run(const unsigned char *s, size_t n)
 }
 
 /*
- * Append at most max bytes of s (0: no limit) made safe for a terminal,
- * never half a character.  Returns the bytes appended.
+ * The bytes of an invalid sequence at s that Python decodes into one
+ * U+FFFD: a lead byte and the continuation bytes after it that stop short
+ * of a whole character (the kernel cuts a 16-byte comm anywhere); else 1.
  */
-static size_t put_sanitized(struct buf *b, const char *str, size_t max)
+static size_t bad_seq_len(const unsigned char *s, size_t rest)
+{
+	size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i = 1;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 1;
+	while (i < need && i < rest && (s[i] & 0xc0) == 0x80)
+		i++;
+	return i < need ? i : 1;
+}
+
+/*
+ * Append at most max bytes of s (0: no limit) made safe for a terminal,
+ * never half a character.  Returns the bytes appended.  With chars, max
+ * and the return value count characters instead (Python's str widths).
+ */
+static size_t put_sanitized(struct buf *b, const char *str, size_t max,
+			    bool chars)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t rest = strlen(str), room = max ? max : SIZE_MAX, used = 0;
@@ -260,14 +278,15 @@ static size_t put_sanitized(struct buf *b, const char *str, size_t max)
 			put(b, (const char *)s, len);
 		} else {
 			len = utf8_len(s, rest);
-			out = unsafe(s, len) ? 1 : len;
+			out = unsafe(s, len) || chars ? 1 : len;
 			if (out > room - used)
 				break;
 			if (unsafe(s, len))
 				put(b, "?", 1);
 			else
 				put(b, (const char *)s, len);
-			len = len ? len : 1;
+			if (!len)
+				len = chars ? bad_seq_len(s, rest) : 1;
 		}
 		used += out;
 		s += len;
@@ -282,7 +301,7 @@ char *fmt_sanitize(char *dst, size_t n, const char *src)
 
 	if (!n)
 		return dst;
-	put_sanitized(&b, src, n - 1);
+	put_sanitized(&b, src, n - 1, false);
 	dst[b.pos] = '\0';
 	return dst;
 }
@@ -525,7 +544,8 @@ static void text_cell(struct buf *b, const struct column *c,
 	case COL_NUMSTR:
 	default:
 		used = put_sanitized(b, v->s ? v->s : "-",
-				     c->prec > 0 && !csv ? c->prec : 0);
+				     c->prec > 0 && !csv ? c->prec : 0,
+				     c->flags & COLF_CHARS);
 		break;
 	}
 	if (!(c->flags & COLF_RIGHT))

@@ -40,6 +40,11 @@ struct column {
 #define COLF_NOSEP	0x1
 /* Right-aligned ("%5d"). */
 #define COLF_RIGHT	0x2
+/*
+ * A string's width and cut count characters, not bytes: BCC tools that
+ * format decoded text (Python 3 str, e.g. tcpconnlat's COMM).
+ */
+#define COLF_CHARS	0x4
 
 union cell {
 	long long i;

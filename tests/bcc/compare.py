@@ -62,7 +62,10 @@ def d_comm_control(case, b, n):
 
 def d_comm_utf8_cut(case, b, n):
     # A 12-byte cut inside a UTF-8 character: BCC prints the first half
-    # of it, netrace leaves the character out (and pads).
+    # of it, netrace leaves the character out (and pads).  Not tcpconnlat:
+    # BCC's cuts the decoded name at 12 characters, and so does netrace's.
+    if case["applet"] == "tcpconnlat":
+        return b, n
     for raw, safe in comm_cells(lambda n: any(c >= 0x80 for c in n)):
         b = b.replace(raw, safe)
     return b, n

@@ -355,6 +355,27 @@ static void test_filter_ipv6(void **state)
 /* ---- text: BCC's rows, byte for byte ---- */
 
 /*
+ * BCC's COMM cell: "%-12.12s" of the decoded name, so 12 characters, not
+ * bytes (the test's names are valid UTF-8); control characters '?'.
+ */
+static const char *comm_cell(char *buf, size_t n, const char *comm)
+{
+	const unsigned char *s = (const unsigned char *)comm;
+	size_t pos = 0;
+	int chars = 0;
+
+	for (; *s && pos + 5 < n; s++) {
+		if ((*s & 0xc0) != 0x80 && chars++ == 12)
+			break;
+		buf[pos++] = *s < 0x20 || *s == 0x7f ? '?' : (char)*s;
+	}
+	while (chars++ < 12 && pos + 1 < n)
+		buf[pos++] = ' ';
+	buf[pos] = '\0';
+	return buf;
+}
+
+/*
  * line, the row of c: its fields are known; LAT(ms) is "%.2f" of the
  * kernel's measurement, which must lie inside c's connect: read it back,
  * check it and its spelling, then compare the whole line.  prefix: what
@@ -365,7 +386,7 @@ static void check_row(struct nr_tracer *t, const char *line,
 		      const char *prefix)
 {
 	const char *lat = strrchr(line, ' ');
-	char want[256], comm[32], port[16] = "";
+	char want[256], comm[64], port[16] = "";
 	double ms, outer_ms = (c->end_ns - c->begin_ns) / 1e6;
 	char *end;
 
@@ -378,11 +399,11 @@ static void check_row(struct nr_tracer *t, const char *line,
 	if (ms + 0.005 < min_ms || ms - 0.005 > outer_ms)
 		fail_msg("'%s': LAT(ms) %s, want in [%d, %.3f] ms", t->cmdline,
 			 lat, min_ms, outer_ms);
-	nr_sanitize(comm, sizeof(comm), c->comm);
 	if (lport)
 		snprintf(port, sizeof(port), "%-6d ", c->lport);
-	snprintf(want, sizeof(want), "%s%-7d %-12.12s %-2d %-16s %s%-16s %-5d %s",
-		 prefix ? prefix : "", (int)c->pid, comm,
+	snprintf(want, sizeof(want), "%s%-7d %s %-2d %-16s %s%-16s %-5d %s",
+		 prefix ? prefix : "", (int)c->pid,
+		 comm_cell(comm, sizeof(comm), c->comm),
 		 c->family == AF_INET6 ? 6 : 4, c->saddr, port, c->daddr,
 		 c->dport, lat);
 	nr_expect_line(t, "row", line, want);
@@ -401,6 +422,9 @@ static void test_text_rows(void **state)
 	struct nr_listener *l4 = nr_listener_start_must(ctx, AF_INET);
 	struct nr_listener *l6 = nr_listener_start_must(ctx, AF_INET6);
 	struct nr_client *cl = nr_client_must(ctx, "nr_it_text\x01x", 0);
+	/* 11 characters in 14 bytes: BCC pads to 12 characters */
+	struct nr_client *utf8 = nr_client_must(ctx, "utf8__\xc3\xa9\xc3\xa9x"
+						"\xc3\xa9z", 0);
 	struct nr_tracer *t;
 	struct nr_conn c;
 	char hdr[128];
@@ -411,6 +435,8 @@ static void test_text_rows(void **state)
 	connect_ok(cl, l4, &c);
 	expect_row(t, &c, false, 0);
 	connect_ok(cl, l6, &c);
+	expect_row(t, &c, false, 0);
+	connect_ok(utf8, l4, &c);
 	expect_row(t, &c, false, 0);
 	nr_tracer_stop_must(t);
 
