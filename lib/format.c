@@ -258,9 +258,10 @@ static size_t bad_seq_len(const unsigned char *s, size_t rest)
 }
 
 /*
- * Append at most max bytes of s (0: no limit) made safe for a terminal,
- * never half a character.  Returns the bytes appended.  With chars, max
- * and the return value count characters instead (Python's str widths).
+ * Append at most max units of s (0: no limit) made safe for a terminal,
+ * never half a character.  Units are bytes, or with chars characters
+ * (Python 3's "%-10.10s" of a str counts code points).  Returns the
+ * units appended.
  */
 static size_t put_sanitized(struct buf *b, const char *str, size_t max,
 			    bool chars)

@@ -41,8 +41,8 @@ struct column {
 /* Right-aligned ("%5d"). */
 #define COLF_RIGHT	0x2
 /*
- * A string's width and cut count characters, not bytes: BCC tools that
- * format decoded text (Python 3 str, e.g. tcpconnlat's COMM).
+ * A string's width and precision in characters, not bytes: BCC's tools
+ * that decode the name before formatting it (Python 3 str).
  */
 #define COLF_CHARS	0x4
 
