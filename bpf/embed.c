@@ -17,6 +17,7 @@ NR_EMBED(nr_src_netrace_h, "netrace.h");
 NR_EMBED(nr_src_common, "common.bpf.h");
 NR_EMBED(nr_src_tcpconnect, "tcpconnect.bpf.h");
 NR_EMBED(nr_src_tcpaccept, "tcpaccept.bpf.h");
+NR_EMBED(nr_src_tcpconnlat, "tcpconnlat.bpf.h");
 NR_EMBED(nr_src_tcplife, "tcplife.bpf.h");
 NR_EMBED(nr_src_tcpstates, "tcpstates.bpf.h");
 NR_EMBED(nr_src_tcptracer, "tcptracer.bpf.h");

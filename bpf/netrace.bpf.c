@@ -15,6 +15,7 @@
 #include "tcpconnect.bpf.h"
 #include "dns.bpf.h"
 #include "tcpaccept.bpf.h"
+#include "tcpconnlat.bpf.h"
 #include "tcplife.bpf.h"
 #include "tcpstates.bpf.h"
 #include "tcptracer.bpf.h"

@@ -181,6 +181,12 @@ struct trace_event_raw_inet_sock_set_state {
 	__u8 daddr_v6[16];
 };
 
+/* Record of the classic tracepoints tcp:tcp_receive_reset and its class. */
+struct trace_event_raw_tcp_event_sk {
+	struct trace_entry ent;
+	const void *skaddr;
+};
+
 #pragma clang attribute pop
 
 /*

@@ -271,6 +271,67 @@ tcpaccept() {
 	stop_server
 }
 
+# An IPv6 socket connecting to ::ffff:127.0.0.1 (IPv4-mapped).
+mapped() {
+	"$py" -c 'import socket,sys
+s = socket.socket(socket.AF_INET6); s.settimeout(2)
+s.connect(("::ffff:127.0.0.1", int(sys.argv[1])))' "$1"
+}
+# A slow peer: a listener of backlog 1 holding two unaccepted connections
+# drops curl's SYN; one is accepted 0.3 s later, and the SYN curl's kernel
+# sends again after 1 s gets through.
+slow_peer() {
+	"$py" -c 'import socket, subprocess, threading, time
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 8001)); ls.listen(1)
+fill = [socket.create_connection(("127.0.0.1", 8001)) for _ in range(2)]
+def room():
+    time.sleep(0.3)
+    ls.accept()
+threading.Thread(target=room, daemon=True).start()
+subprocess.run(["curl", "-s", "-o", "/dev/null", "-m", "2",
+                "http://127.0.0.1:8001/"])'
+}
+
+tcpconnlat() {
+	serve
+	show tcpconnlat
+	start tcpconnlat
+	get "http://127.0.0.1:$port/"
+	get "http://[::1]:$port/"
+	mapped "$port"
+	refused 9
+	stop
+
+	show tcpconnlat -t -L
+	start tcpconnlat -t -L
+	get "http://127.0.0.1:$port/"
+	sleep 0.5
+	get "http://[::1]:$port/"
+	stop
+
+	show tcpconnlat 100 "(a slow peer on port 8001)"
+	start tcpconnlat 100
+	get "http://127.0.0.1:$port/"
+	slow_peer
+	stop
+
+	show tcpconnlat -4
+	start tcpconnlat -4
+	get "http://127.0.0.1:$port/"
+	get "http://[::1]:$port/"
+	mapped "$port"
+	stop
+
+	show tcpconnlat -j
+	start tcpconnlat -j
+	get "http://127.0.0.1:$port/"
+	refused 9
+	stop
+	stop_server
+}
+
 # xdpfeatures ARGS, in network namespace $ns when set; stderr shown too.
 xf() {
 	local -a in=()

@@ -242,6 +242,22 @@ static size_t json_run(const unsigned char *s, size_t n)
 }
 
 /*
+ * The bytes of an invalid sequence at s that Python decodes into one
+ * U+FFFD: a lead byte and the continuation bytes after it that stop short
+ * of a whole character (the kernel cuts a 16-byte comm anywhere); else 1.
+ */
+static size_t bad_seq_len(const unsigned char *s, size_t rest)
+{
+	size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i = 1;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 1;
+	while (i < need && i < rest && (s[i] & 0xc0) == 0x80)
+		i++;
+	return i < need ? i : 1;
+}
+
+/*
  * Append at most max units of s (0: no limit) made safe for a terminal,
  * never half a character.  Units are bytes, or with chars characters
  * (Python 3's "%-10.10s" of a str counts code points).  Returns the
@@ -270,7 +286,8 @@ static size_t put_sanitized(struct buf *b, const char *str, size_t max,
 				put(b, "?", 1);
 			else
 				put(b, (const char *)s, len);
-			len = len ? len : 1;
+			if (!len)
+				len = chars ? bad_seq_len(s, rest) : 1;
 		}
 		used += out;
 		s += len;

@@ -82,6 +82,7 @@ extern const char nr_src_common[];
 extern const char nr_src_tcpconnect[];
 extern const char nr_src_dns[];
 extern const char nr_src_tcpaccept[];
+extern const char nr_src_tcpconnlat[];
 extern const char nr_src_tcplife[];
 extern const char nr_src_tcpstates[];
 extern const char nr_src_tcptracer[];

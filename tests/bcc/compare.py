@@ -42,6 +42,8 @@ def comm_shape(case):
         return 16, True
     if case["applet"] == "tcplife":     # as tcpstates
         return (16 if has_opt(case, "w") else 10), True
+    if case["applet"] == "tcpconnlat":  # "%-12.12s" of the decoded name
+        return 12, True
     return 12, False
 
 
@@ -96,8 +98,9 @@ def d_comm_control(case, b, n):
 
 def d_comm_utf8_cut(case, b, n):
     # A 12-byte cut inside a UTF-8 character: BCC prints the first half
-    # of it, netrace leaves the character out (and pads).  (tcpstates and
-    # tcptracer count characters, as BCC does: no cut, no difference.)
+    # of it, netrace leaves the character out (and pads).  (tcpconnlat,
+    # tcplife, tcpstates and tcptracer count characters, as BCC does: no
+    # cut, no difference.)
     if comm_shape(case)[1]:
         return b, n
     for raw, safe in comm_cells(case, lambda n: any(c >= 0x80 for c in n)):
@@ -273,7 +276,8 @@ def life_server_comms():
     m = {5001: [b"srv_v4"], 5002: [b"srv_v6"], 5003: [b"srv_dual"],
          5004: [b"srv_dual"], 5005: [b"srv_nobody"], 5006: traffic.COMMS,
          traffic.RESET_PORT: [b"-"], 5008: [b"srv_burst"],
-         traffic.BYTES_PORT: [b"srv_bytes"]}
+         traffic.BYTES_PORT: [b"srv_bytes"],
+         traffic.SLOW_PORT: [b"python3", b"-"]}
     for name, (port, _, _) in traffic.ACTORS.items():
         m[port] = [("act_" + name).encode()]
     return m
@@ -313,6 +317,13 @@ def d_life_server_owner(case, b, n):
     return b"\n".join(out), n
 
 
+def d_tcpconnlat_verbose(case, b, n):
+    # tcpconnlat -v: BCC prints its BPF program on stdout before the
+    # header; netrace prints its own on stderr (stdout is for rows).
+    if case["applet"] != "tcpconnlat" or "-v" not in case["bopts"].split():
+        return b, n
+    m = re.search(rb"^(TIME\(s\) +)?PID +COMM ", b, re.M)
+    return (b[m.start():] if m else b), n
 
 
 DIFFERENCES = {
@@ -327,6 +338,7 @@ DIFFERENCES = {
     "family-order": d_family_order,
     "tcptracer-mapped-connect": d_tracer_mapped_connect,
     "tcplife-server-owner": d_life_server_owner,
+    "tcpconnlat-verbose": d_tcpconnlat_verbose,
 }
 
 
@@ -339,7 +351,12 @@ CLOCK_TOL_S = 3     # TIME: wall clock, BCC reads it when it prints
 # Column, tolerance in ms, and relative to the larger value.  tcplife:
 # under TCG the first runs of each program are slow (their code is
 # translated then): 2.2 ms apart at most over 4,000 rows of its runs.
-SPAN_LAST = {"tcpstates": ("MS", 5.0, 0.0), "tcplife": ("MS", 3.0, 0.05)}
+# tcpconnlat: a connect passes eight tracers' probes at each hook under
+# TCG, each taking tens to hundreds of microseconds: two BCC instances
+# measured the same row 2.3 ms apart.  The check is for gross errors (a
+# wrong hook or unit, a missed retransmission: 1000 ms).
+SPAN_LAST = {"tcpstates": ("MS", 5.0, 0.0), "tcplife": ("MS", 3.0, 0.05),
+             "tcpconnlat": ("LAT", 5.0, 0.05)}
 
 
 def map_times(case, b, n, problems):
@@ -493,7 +510,9 @@ def compare_case(vm, case, bcc_file, status):
             problems.append("%s exited with status %s at SIGINT" % (who, st))
         err = os.path.join(vm, "guest", "work", f + ".err")
         text = open(err, "rb").read() if os.path.exists(err) else b""
-        if re.search(rb"[Ll]ost|lost \d+ samples", text):
+        # BCC's "Possibly lost N samples", netrace's "N events lost"
+        # (not any "lost": netrace -v prints its BPF source on stderr).
+        if re.search(rb"[Ll]ost \d+ samples|\d+ events lost", text):
             problems.append("%s lost events: %s" % (who, text.decode(errors="replace").strip()[-300:]))
     # Something must have been traced: a header alone proves nothing.
     rows = [l for l in n.split(b"\n")[1:] if l.strip()]
@@ -527,6 +546,7 @@ def compare_case(vm, case, bcc_file, status):
 # names them after the option.
 NETRACE_ONLY = {"tcpconnect": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
                 "tcpaccept": {"-j", "--attach", "--buffer", "--ebpf", "-v", "-U"},
+                "tcpconnlat": {"-j", "--attach", "--buffer", "--ebpf"},
                 "tcplife": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
                 "tcpstates": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
                 # tcptracer's -v is BCC's (NETNS column), same help text.
@@ -534,7 +554,10 @@ NETRACE_ONLY = {"tcpconnect": {"-j", "--attach", "--buffer", "--ebpf", "-v"},
 METAVAR = {"PORT": "PORTS", "CGROUPMAP": "PATH", "MNTNSMAP": "PATH"}
 # Bad input whose exit status differs on purpose: BCC prints an error for
 # -c with -d and exits 0; netrace's usage errors exit 2.
-BAD_INPUT_EXIT = {("tcpconnect", "-c -d"): ("0", "2")}
+# tcpconnlat inf: BCC takes it as a float, then crashes (exit 1) making
+# microseconds of it; netrace rejects it as a usage error.
+BAD_INPUT_EXIT = {("tcpconnect", "-c -d"): ("0", "2"),
+                  ("tcpconnlat", "inf"): ("1", "2")}
 
 
 def help_parse(text):

@@ -85,6 +85,13 @@ for a in tcpconnect tcpaccept tcplife; do
 		ok || bad "$a --ebpf fails without privileges"
 done
 
+# tcpconnlat's programs (tcl_), and none of tcpconnect's (tc_).
+expect 0 0 "$nr" tcpconnlat --ebpf
+grep -q "int.*(tcl_" "$tmp/out" && ok || bad "tcpconnlat --ebpf: no tcl_ program"
+grep -q "int.*(t[ca]_" "$tmp/out" && bad "tcpconnlat --ebpf shows another applet's programs" || ok
+setpriv --reuid=65534 --regid=65534 --clear-groups "$nr" tcpconnlat --ebpf >/dev/null 2>&1 &&
+	ok || bad "tcpconnlat --ebpf fails without privileges"
+
 # Bad input: exit 2, one line naming the value, before any privilege or
 # kernel check (so an unprivileged user sees exit 2, not 1).
 while IFS='|' read -r a args value; do
@@ -111,6 +118,15 @@ tcpaccept|-P 0|'0'
 tcpaccept|-c|-c
 tcpaccept|-L|-L
 tcpaccept|-u 0|-u
+tcpconnlat|abc|abc
+tcpconnlat|-- -1|-1
+tcpconnlat|inf|inf
+tcpconnlat|1e400|1e400
+tcpconnlat|1 2|2
+tcpconnlat|-p abc|abc
+tcpconnlat|-4 -6|-6
+tcpconnlat|-P 80|-P
+tcpconnlat|--attach=nope|nope
 tcplife|-p x|x
 tcplife|-L 0|'0'
 tcplife|-D 65536|65536
@@ -122,8 +138,9 @@ tcplife|extra|extra
 tcplife|--attach=nope|nope
 CASES
 
-# Without privileges: one line saying what is missing, exit 1.
-for a in tcpconnect tcpaccept tcplife; do
+# Without privileges: one line saying what is missing, exit 1 (every
+# tracing applet: all but xdpfeatures).
+for a in $("$nr" --list | grep -vx xdpfeatures); do
 	expect 1 1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$nr" $a
 	grep -qi 'root\|CAP_BPF' "$tmp/err" && ok || bad "$a unprivileged: message does not say what is missing"
 done

@@ -55,6 +55,7 @@ struct client_resp {
 	uid_t uid, euid;
 	char comm[17];		/* that thread's comm */
 	struct sockaddr_storage local;
+	int64_t begin_ns, end_ns;	/* see struct nr_conn */
 	int bulk_ok, bulk_failed, bulk_unconfirmed;
 };
 
@@ -174,6 +175,14 @@ static void route_saddr(const struct client_cmd *c, struct client_resp *r)
 	close(s);
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void client_do_connect(const struct client_cmd *c,
 			      struct client_resp *r)
 {
@@ -191,8 +200,10 @@ static void client_do_connect(const struct client_cmd *c,
 		r->sock_err = errno;
 		return;
 	}
+	r->begin_ns = mono_ns();
 	r->err = connect(s, (const struct sockaddr *)&c->peer, c->peer_len) ?
 		 errno : 0;
+	r->end_ns = mono_ns();
 	/* The source port exists once connect() has sent the SYN. */
 	getsockname(s, (struct sockaddr *)&r->local, &len);
 	if (r->err && r->local.ss_family == c->peer.ss_family &&
@@ -207,6 +218,7 @@ static void client_do_connect(const struct client_cmd *c,
 			getsockopt(s, SOL_SOCKET, SO_ERROR, &r->err, &elen);
 		else
 			r->err = ETIMEDOUT;
+		r->end_ns = mono_ns();
 	}
 	close(s);
 }
@@ -524,6 +536,8 @@ void nr_client_connect_ex_must(struct nr_client *cl, int family,
 	c->lport = sockaddr_str(&r.local, c->saddr, sizeof(c->saddr));
 	c->dport = sockaddr_str(&cmd.peer, c->daddr, sizeof(c->daddr));
 	c->err = r.err;
+	c->begin_ns = r.begin_ns;
+	c->end_ns = r.end_ns;
 	c->saddr_from_route = r.saddr_from_route;
 	/* Without a source port there is nothing to match an event on. */
 	if (r.local.ss_family != family || !c->lport)

@@ -336,6 +336,12 @@ struct nr_conn {
 	char daddr[INET6_ADDRSTRLEN];	/* inet_ntop(family, peer) */
 	int lport, dport;
 	int err;		/* 0, or errno of the failed connect */
+	/*
+	 * CLOCK_MONOTONIC just before connect() and once it ended (its
+	 * return; non-blocking: the poll() that saw it end): the connect's
+	 * whole time, which brackets any latency measured inside it.
+	 */
+	int64_t begin_ns, end_ns;
 	bool saddr_from_route;	/* failed connect: saddr from a route lookup */
 };
 

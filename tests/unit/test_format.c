@@ -1446,6 +1446,52 @@ static void test_text_precision_utf8(UNUSED void **state)
 	}
 }
 
+/*
+ * COLF_CHARS: Python's "%-12.12s" of decoded text (tcpconnlat's COMM):
+ * 12 characters kept and padded to, whatever their bytes; an invalid
+ * byte is one character ('?', where Python has U+FFFD), and so is a
+ * sequence cut short.
+ */
+static void test_text_precision_chars(UNUSED void **state)
+{
+	static const struct column col = {
+		"COMM", "comm", COL_STR, 12, 12, COLF_CHARS
+	};
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "abc", "abc         \n" },
+		{ "abcdefghijklmn", "abcdefghijkl\n" },
+		/* utf8__ééxéz: 11 characters, 14 bytes, one blank */
+		{ "utf8__\xc3\xa9\xc3\xa9x\xc3\xa9z",
+		  "utf8__\xc3\xa9\xc3\xa9x\xc3\xa9z \n" },
+		/* éééééééééééééé: 14 characters, cut to 12 */
+		{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n" },
+		/* ab😀 and a € cut off by the end: one character, as in Python */
+		{ "ab\xf0\x9f\x98\x80\xe2\x82", "ab\xf0\x9f\x98\x80?        \n" },
+		/* ... or in the middle; a stray byte is one too */
+		{ "a\xe2\x82" "b\xff", "a?b?        \n" },
+		/* control characters are one '?' each, as in bytes mode */
+		{ "a\tb", "a?b         \n" },
+	};
+	union cell v;
+	struct fmt f;
+	unsigned int i;
+
+	fmt_init(&f, NULL, false, &col, 1);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got;
+
+		v.s = cases[i].in;
+		got = render(&f, &v);
+		assert_string_equal(got, cases[i].out);
+		free(got);
+	}
+}
+
 /* ---- fmt_json_str ----------------------------------------------------- */
 
 static void test_json_str_sizes(UNUSED void **state)
@@ -1814,6 +1860,7 @@ int main(void)
 		cmocka_unit_test(test_strings_random),
 		cmocka_unit_test(test_text_precision_ascii),
 		cmocka_unit_test(test_text_precision_utf8),
+		cmocka_unit_test(test_text_precision_chars),
 		cmocka_unit_test(test_json_str_sizes),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_addr4),

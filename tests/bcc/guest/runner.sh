@@ -84,6 +84,7 @@ bad_inputs()	# bad_inputs APPLET: one argument vector a line
 	case "$1" in
 	tcpconnect) printf '%s\n' '-T' '-c -d' '-u' ;;
 	tcpaccept) printf '%s\n' '-L' '-u 0' '-c' ;;
+	tcpconnlat) printf '%s\n' 'abc' '-- -1' 'inf' '1 2' ;;
 	tcplife) printf '%s\n' '-L' '-D' '-c' ;;
 	tcpstates) printf '%s\n' '-L' '-D' '-c' '-w 1' ;;
 	tcptracer) printf '%s\n' '-N' '-N abc' '-T' ;;
@@ -143,11 +144,15 @@ subst()	# subst OPTIONS: the fixtures' values in place of @NAMES
 declare -A bcc_of	# "applet opts" -> the BCC instance's file name
 pids=()
 names=()
-ready_wait()	# ready_wait FILE PID: until FILE has a line or PID is gone
-{
+ready_wait()	# ready_wait FILE PID [ERE]: until FILE has a line (matching
+{		# ERE) or PID is gone
 	local i
 	for ((i = 0; i < ready_timeout * 5; i++)); do
-		[ -s "$1" ] && return 0
+		if [ $# -gt 2 ]; then
+			grep -qE -- "$3" "$1" 2>/dev/null && return 0
+		elif [ -s "$1" ]; then
+			return 0
+		fi
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.2
 	done
@@ -203,7 +208,13 @@ done <"$nr/cases.sel"
 
 failed_start=0
 for i in "${!names[@]}"; do
-	if ! ready_wait "$NRBCC_OUT/${names[$i]}" "${pids[$i]}"; then
+	# BCC's tcpconnlat -v prints its program before it compiles it: its
+	# header says it traces.
+	ready=()
+	if grep -q -- '^tcpconnlat-bpfcc.* -v' "$NRBCC_WORK/${names[$i]}.cmd"; then
+		ready=('^(TIME\(s\) +)?PID +COMM ')
+	fi
+	if ! ready_wait "$NRBCC_OUT/${names[$i]}" "${pids[$i]}" "${ready[@]}"; then
 		say "${names[$i]} did not start: $(tail -n 5 "$NRBCC_WORK/${names[$i]}.err" | tr '\n' '|')"
 		failed_start=1
 	fi

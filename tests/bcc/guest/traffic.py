@@ -35,6 +35,7 @@ PR_SET_NAME = 15
 CLONE_NEWNS = 0x20000
 NOBODY = 65534
 RESET_PORT = 5007
+SLOW_PORT = 5014
 
 # Comm names: 1, 15 and 16 characters (the kernel keeps 15), control
 # characters (BCC prints them raw, netrace as '?': docs/bcc-differences.md)
@@ -293,6 +294,38 @@ def sc_burst():
     ls.close()
 
 
+def listen_overflows():
+    """TcpExt ListenOverflows: SYNs a full accept queue dropped."""
+    with open("/proc/net/netstat") as f:
+        lines = f.read().split("\n")
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            return int(dict(zip(names.split(), values.split()))["ListenOverflows"])
+    raise RuntimeError("no TcpExt ListenOverflows in /proc/net/netstat")
+
+
+def sc_slow():
+    # A slow peer (tcpconnlat): the accept queue of a listener of backlog
+    # 1 holds two connections, so it drops the client's SYN; once the
+    # drop is counted, one is accepted, and the SYN the client sends
+    # again after 1 s (its initial retransmission timeout) gets through.
+    ls = listener(socket.AF_INET, "127.0.0.1", SLOW_PORT, backlog=1)
+    fill = [socket.create_connection(("127.0.0.1", SLOW_PORT))
+            for _ in range(2)]
+    before = listen_overflows()
+    cli = child(connect_to, socket.AF_INET, "127.0.0.1", SLOW_PORT,
+                b"cli_slow")
+    deadline = time.monotonic() + 30
+    while listen_overflows() == before:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the full listener dropped no SYN")
+        time.sleep(0.01)
+    c, _ = ls.accept()
+    reap([cli])
+    for s in fill + [c, ls]:
+        s.close()
+
+
 # DNS: a server on 127.0.0.1:53 answering from a table, a client asking
 # and then connecting to the answers' addresses.  Resolvers such as
 # glibc's connect() their UDP socket; one question is asked from an
@@ -407,7 +440,7 @@ SCENARIOS = {
     "v4": sc_v4, "v6": sc_v6, "mapped": sc_mapped, "dual": sc_dual,
     "refused": sc_refused, "uid": sc_uid, "comm": sc_comm,
     "reset": sc_reset, "dns": sc_dns, "actors": sc_actors,
-    "burst": sc_burst, "bytes": sc_bytes,
+    "burst": sc_burst, "bytes": sc_bytes, "slow": sc_slow,
 }
 
 
