@@ -49,12 +49,6 @@ struct {
 	__type(value, struct tl_sock);
 } tl_socks SEC(".maps");
 
-/* -L and -D: on the session's ports at CLOSE. */
-const volatile __u32 tl_nlports;
-const volatile __u16 tl_lports[NR_MAX_PORTS];
-const volatile __u32 tl_nrports;
-const volatile __u16 tl_rports[NR_MAX_PORTS];
-
 /* One state change, whichever hook saw it. */
 struct tl_rec {
 	__u64 sk;
@@ -66,22 +60,6 @@ struct tl_rec {
 	const void *saddr;	/* 4 or 16 bytes, by family */
 	const void *daddr;
 };
-
-/* Is port one of list's n?  A macro: each list is its own unrolled loop. */
-#define TL_PORT_IN(port, n, list) ({					\
-	bool __in = false;						\
-	unsigned int __i;						\
-									\
-	_Pragma("unroll")						\
-	for (__i = 0; __i < NR_MAX_PORTS; __i++) {			\
-		if (__i >= (n))						\
-			break;						\
-		if ((list)[__i] == (port)) {				\
-			__in = true;					\
-			break;						\
-		}							\
-	}								\
-	__in; })
 
 static __always_inline void tl_take_task(struct tl_sock *s, __u32 owner)
 {
@@ -141,9 +119,9 @@ static __always_inline void tl_closed(void *ctx, const struct tl_rec *r)
 		return;
 	if (filter_family && r->family != filter_family)
 		return;
-	if (tl_nlports && !TL_PORT_IN(r->sport, tl_nlports, tl_lports))
-		return;
-	if (tl_nrports && !TL_PORT_IN(r->dport, tl_nrports, tl_rports))
+	/* -L and -D: on the session's ports at CLOSE. */
+	if (PORT_OUT_OF(filter_lports, filter_nlports, r->sport) ||
+	    PORT_OUT_OF(filter_rports, filter_nrports, r->dport))
 		return;
 	now = bpf_ktime_get_ns();
 	e.c.ts_ns = now;

@@ -50,29 +50,11 @@ static const struct column wide_columns[C__N] = {
 	[C_RX_B]  = { "", "rx_bytes", COL_INT, 0 },
 };
 
-static int tl_configure(struct netrace_bpf *skel, void *ctx, enum nr_attach a)
+static int tl_configure(struct netrace_bpf *skel,
+			void *ctx __attribute__((unused)), enum nr_attach a)
 {
-	struct conn_out *c = ctx;
-	const struct nr_opts *o = c->o;
-	unsigned int i;
-
-	/*
-	 * The state change: tp_btf with fentry, the raw tracepoint with
-	 * kprobes, the classic tracepoint on its own.  All three count as
-	 * tracepoints to the runtime, which picked them all or none.
-	 */
-	bpf_program__set_autoload(skel->progs.tl_btf_state,
-				  a == NR_ATTACH_FENTRY);
-	bpf_program__set_autoload(skel->progs.tl_raw_state,
-				  a == NR_ATTACH_KPROBE);
-	bpf_program__set_autoload(skel->progs.tl_tp_state,
-				  a == NR_ATTACH_TRACEPOINT);
-	skel->rodata->tl_nlports = o->nlports;
-	for (i = 0; i < o->nlports; i++)
-		skel->rodata->tl_lports[i] = o->lports[i];
-	skel->rodata->tl_nrports = o->nrports;
-	for (i = 0; i < o->nrports; i++)
-		skel->rodata->tl_rports[i] = o->rports[i];
+	tracer_state_hook(a, skel->progs.tl_btf_state, skel->progs.tl_raw_state,
+			  skel->progs.tl_tp_state);
 	return 0;
 }
 

@@ -151,10 +151,8 @@ static int ts_event(void *ctx, const struct nr_event *ev)
 static int ts_configure(struct netrace_bpf *skel, void *ctx __attribute__((unused)),
 			enum nr_attach a)
 {
-	/* One event, three ways to attach to it: one for each strategy. */
-	bpf_program__set_autoload(skel->progs.ts_btf, a == NR_ATTACH_FENTRY);
-	bpf_program__set_autoload(skel->progs.ts_raw, a == NR_ATTACH_KPROBE);
-	bpf_program__set_autoload(skel->progs.ts_tp, a == NR_ATTACH_TRACEPOINT);
+	tracer_state_hook(a, skel->progs.ts_btf, skel->progs.ts_raw,
+			  skel->progs.ts_tp);
 	return 0;
 }
 

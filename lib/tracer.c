@@ -563,6 +563,14 @@ static int setup_buffer_map(struct run *r)
 	return 0;
 }
 
+void tracer_state_hook(enum nr_attach a, struct bpf_program *btf,
+		       struct bpf_program *raw, struct bpf_program *tp)
+{
+	bpf_program__set_autoload(btf, a == NR_ATTACH_FENTRY);
+	bpf_program__set_autoload(raw, a == NR_ATTACH_KPROBE);
+	bpf_program__set_autoload(tp, a == NR_ATTACH_TRACEPOINT);
+}
+
 /* How many of the applet's programs the strategy will load. */
 static int programs_loaded(struct run *r)
 {

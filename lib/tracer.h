@@ -73,6 +73,17 @@ int tracer_run(const struct tracer *t, const struct nr_opts *o, void *ctx);
  */
 struct netrace_bpf *tracer_skel_open(bool typeless);
 
+/*
+ * Applets that follow sock:inet_sock_set_state on every strategy have it
+ * three ways: a BTF tracepoint (fentry strategy), a raw tracepoint
+ * (kprobe strategy: no tracefs) and the classic tracepoint.  The runtime
+ * counts all three as tracepoints; from configure(), turn on the one of
+ * strategy a.
+ */
+struct bpf_program;
+void tracer_state_hook(enum nr_attach a, struct bpf_program *btf,
+		       struct bpf_program *raw, struct bpf_program *tp);
+
 /* 0 when the caller may load BPF, else 1 after one line on stderr. */
 int tracer_check_privileges(void);
 
