@@ -317,6 +317,26 @@ def d_life_server_owner(case, b, n):
     return b"\n".join(out), n
 
 
+def d_life_pid_server(case, b, n):
+    # tcplife -p PID: the server end of a session PID accepted, closed by
+    # the peer first.  BCC records no owner for it and filters on the
+    # task current at CLOSE, a softirq's: it shows the row only when PID
+    # happened to be running.  netrace's owner is the acceptor, PID.  A
+    # netrace server row (its local port a listener of the traffic) that
+    # BCC lacks is taken out.
+    if case["applet"] != "tcplife" or not has_opt(case, "p"):
+        return b, n
+    servers = life_server_comms()
+    theirs = {r[1] for r in (life_row(case, l) for l in b.split(b"\n")) if r}
+    out = []
+    for line in n.split(b"\n"):
+        r = life_row(case, line)
+        if r and r[1][1] in servers and r[1] not in theirs:
+            continue
+        out.append(line)
+    return b, b"\n".join(out)
+
+
 def d_tcpconnlat_verbose(case, b, n):
     # tcpconnlat -v: BCC prints its BPF program on stdout before the
     # header; netrace prints its own on stderr (stdout is for rows).
@@ -338,6 +358,7 @@ DIFFERENCES = {
     "family-order": d_family_order,
     "tcptracer-mapped-connect": d_tracer_mapped_connect,
     "tcplife-server-owner": d_life_server_owner,
+    "tcplife-pid-server": d_life_pid_server,
     "tcpconnlat-verbose": d_tcpconnlat_verbose,
 }
 
