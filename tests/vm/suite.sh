@@ -45,8 +45,9 @@ elif [ -z "$ran" ] || [ "$ran" -eq 0 ]; then
 else
 	line="FAIL $name exit $rc; $ran run; failed: ${failed:-?}"
 fi
-# The first assertion message, so that the summary says why (cmocka:
-# "[  ERROR   ] --- message").
-why=$(sed -n 's/^\[  ERROR   \] --- //p' "$log" | head -n 1 | cut -c1-300)
+# The first assertion message, so that the summary says why: the
+# harness's "ERROR: message" line, else cmocka's "[  ERROR   ] --- message".
+why=$(sed -n 's/^ERROR: //p' "$log" | head -n 1 | cut -c1-300)
+[ -n "$why" ] || why=$(sed -n 's/^\[  ERROR   \] --- //p' "$log" | head -n 1 | cut -c1-300)
 [ -n "$why" ] && line="$line; first error: $why"
 echo "$line" >"$out"
