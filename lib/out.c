@@ -6,8 +6,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,36 +26,17 @@ int out_init(struct out *o, int fd, const sigset_t *waitmask)
 	o->waitmask = waitmask;
 	/*
 	 * A pipe takes a write of up to PIPE_BUF bytes whole or not at all,
-	 * and without blocking once poll() says it has room; so do sockets
-	 * and terminals in practice.  Only a file may get more at once.
+	 * and without blocking once poll() says it has room (a free page);
+	 * so do sockets and terminals in practice.  Only a file may get more
+	 * at once.  Not more to a pipe, however empty it looks: a write()
+	 * merges into its last page only what fits there, so earlier small
+	 * writes leave pages part full, and how many are free no call says
+	 * (FIONREAD counts bytes).  A write() larger than the free pages
+	 * blocks with the stop signals blocked, until a reader comes.
 	 */
 	o->chunk = !fstat(fd, &st) && S_ISREG(st.st_mode) ? OUT_FILE_CHUNK :
 							   PIPE_BUF;
-	if (o->chunk == PIPE_BUF && S_ISFIFO(st.st_mode)) {
-		o->pipe_size = fcntl(fd, F_GETPIPE_SZ);
-		o->page = sysconf(_SC_PAGESIZE);
-		if (o->pipe_size < 0 || o->page <= 0)
-			o->pipe_size = 0;
-	}
 	return 0;
-}
-
-/*
- * How much a pipe takes now without blocking.  It holds pipe_size /
- * page pages; all but the first (partly read) and the last (partly
- * written) of those in use are full, as one writer filled them: so
- * bytes queued take at most queued / page + 2 of them.  What poll()
- * promised (one free page) at the least.
- */
-static size_t pipe_room(const struct out *o)
-{
-	long pages = o->pipe_size / o->page;
-	int queued;
-
-	if (ioctl(o->fd, FIONREAD, &queued) || queued < 0)
-		return PIPE_BUF;
-	pages -= queued / o->page + 2;
-	return pages > 1 ? (size_t)pages * o->page : PIPE_BUF;
 }
 
 void out_free(struct out *o)
@@ -242,7 +221,7 @@ int out_flush(struct out *o, uint64_t deadline_ns)
 		if (!file && (err = wait_room(o, deadline_ns)))
 			break;
 		n = write(o->fd, o->buf + o->done,
-			  chunk_len(o, o->pipe_size ? pipe_room(o) : o->chunk));
+			  chunk_len(o, o->chunk));
 		if (n < 0 && errno == EAGAIN)
 			continue;	/* non-blocking: wait_room() again */
 		if (n < 0) {

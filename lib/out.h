@@ -4,7 +4,7 @@
  * that only appends to memory; out_flush() moves the whole lines held
  * to the real descriptor, each write() a run of whole lines that the
  * descriptor takes at once, without blocking (PIPE_BUF bytes after poll()
- * said there is room; more when a pipe is known to have it), so that
+ * said there is room), so that
  * whenever output has to stop, the reader has whole rows and the writer
  * knows exactly how many it did not get.
  *
@@ -36,8 +36,6 @@ struct out_seg {
 struct out {
 	int fd;
 	size_t chunk;		/* most bytes one write() carries */
-	int pipe_size;		/* a pipe's (F_GETPIPE_SZ), or 0 */
-	long page;		/* bytes of a pipe's page */
 	const sigset_t *waitmask;	/* signals let in while waiting */
 	char *buf;
 	size_t len, cap;	/* bytes held, room */

@@ -836,10 +836,13 @@ static int poll_loop(struct run *r)
  */
 static int stop_tracing(struct run *r)
 {
-	uint64_t deadline;
+	uint64_t deadline, t0 = nr_clock_ns(CLOCK_MONOTONIC);
 	int err;
 
 	netrace_bpf__detach(r->skel);
+	/* fexit's trampolines may wait for RCU-tasks: seconds, in a VM. */
+	nr_dbg("programs detached in %llu ms",
+	       (unsigned long long)(nr_clock_ns(CLOCK_MONOTONIC) - t0) / 1000000);
 	if (r->t->drain)
 		r->t->drain(r->ctx);
 	err = consume(r, true);

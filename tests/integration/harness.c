@@ -691,6 +691,38 @@ const char *nr_status_str(int status, char *buf, size_t n)
 	return buf;
 }
 
+/* One /proc/PID file (its state; its kernel wait channel and stack), its lines joined by "; ", into buf at *len. */
+static void proc_file(pid_t pid, const char *name, char *buf, size_t n,
+		      size_t *len)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	*len += snprintf(buf + *len, n - *len, " %s:", name);
+	while (*len < n && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		*len += snprintf(buf + *len, n - *len, " %s;", line);
+	}
+	fclose(f);
+}
+
+const char *nr_task_where(pid_t pid, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	proc_file(pid, "stat", buf, n, &len);
+	if (len < n)
+		proc_file(pid, "wchan", buf, n, &len);
+	if (len < n)
+		proc_file(pid, "stack", buf, n, &len);
+	return buf;
+}
+
 /* ---- JSON events ---- */
 
 long long nr_jint(json_t *o, const char *k)

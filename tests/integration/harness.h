@@ -192,6 +192,9 @@ bool nr_tracer_stderr_has(struct nr_tracer *t, const char *needle);
 /* "exited 0", "killed by SIGKILL", ... */
 const char *nr_status_str(int status, char *buf, size_t n);
 
+/* Where a process that should have exited is: its stat, wait channel, kernel stack. */
+const char *nr_task_where(pid_t pid, char *buf, size_t n);
+
 /* $NETRACE, or fails the test. */
 const char *nr_netrace_path(void);
 

@@ -204,6 +204,61 @@ static void test_deadline_whole_lines(void **state)
 	deadline_whole_lines(1 << 16, 5000);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Earlier small writes left the pipe's pages half full: a write() merges
+ * into the last page only what fits there, so each of these 2,100-byte
+ * runs took a page of its own, and 10 of 16 pages are in use with 21,000
+ * bytes queued.  Nobody reads: the flush must give up at its deadline,
+ * never block in a write() the pipe cannot take whole (with the stop
+ * signals blocked, netrace could then never be stopped but by SIGKILL).
+ * An alarm stands for the signal: a write it interrupts has blocked.
+ */
+static void test_deadline_half_full_pages(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	static char run[2100], buf[1 << 17];
+	struct out_left left;
+	size_t got, lines;
+	int64_t t0, ms;
+	struct out o;
+	int p[2], err;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 1 << 16) >= 1 << 16);
+	memset(run, 'x', sizeof(run) - 1);
+	run[sizeof(run) - 1] = '\n';
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(write(p[1], run, sizeof(run)), sizeof(run));
+	out_init(&o, p[1], NULL);
+	out_set_kind(&o, OUT_EVENT);
+	append_rows(&o, 0, 600, 100);
+	sigaction(SIGALRM, &sa, &old);	/* no SA_RESTART: write() returns */
+	t0 = nr_clock_ns(CLOCK_MONOTONIC);
+	alarm(2);
+	err = out_flush(&o, in_ms(200));
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	ms = (nr_clock_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+	if (ms > 1000)
+		fail_msg("out_flush() took %lld ms, for a deadline of 200 ms: a write() blocked",
+			 (long long)ms);
+	assert_int_equal(err, -ETIMEDOUT);
+	out_left(&o, &left);
+	got = read_all(p[0], buf, sizeof(buf));
+	assert_true(got > 10 * sizeof(run) && buf[got - 1] == '\n');
+	lines = lines_in(buf, got) - 10;
+	assert_int_equal(got, 10 * sizeof(run) + lines * 100);
+	assert_int_equal(left.events, 600 - lines);
+	out_free(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A line longer than a pipe takes at once still goes out, whole. */
 static void test_long_line(void **state)
 {
@@ -309,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_partial_line_kept),
 		cmocka_unit_test(test_deadline_whole_lines),
 		cmocka_unit_test(test_big_pipe),
+		cmocka_unit_test(test_deadline_half_full_pages),
 		cmocka_unit_test(test_shrinks_when_empty),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_epipe),
