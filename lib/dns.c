@@ -366,10 +366,7 @@ const struct dns_entry *dns_capture_lookup(struct dns_capture *d,
 					   const struct dns_addr *a,
 					   uint64_t ts_ns)
 {
-	const struct dns_entry *e = dns_cache_get(&d->cache, a, ts_ns);
-
-	if (e || ts_ns < d->drained_ns)
-		return e;
-	dns_capture_drain(d);
+	if (ts_ns >= d->drained_ns)
+		dns_capture_drain(d);
 	return dns_cache_get(&d->cache, a, ts_ns);
 }

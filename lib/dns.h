@@ -83,9 +83,10 @@ void dns_capture_close(struct dns_capture *d);
 void dns_capture_drain(struct dns_capture *d);
 /*
  * The cache entry naming a (from capture), for an event at ts_ns.  An
- * answer that arrived before the last drain began is in the cache; only
- * an event newer than that drain may need one more (a miss then costs
- * two system calls, not every miss).
+ * answer that arrived before the last drain began is in the cache; an
+ * event newer than that drain may follow answers still queued, and the
+ * latest of them must win over an older name in the cache: so such an
+ * event drains first (two system calls, once per drain, not per event).
  */
 const struct dns_entry *dns_capture_lookup(struct dns_capture *d,
 					   const struct dns_addr *a,

@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "dns.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1329,6 +1332,62 @@ static void test_cache_size_zero(void **state)
 	dns_cache_free(&c);
 }
 
+/* ---- capture: the cache against what is still queued ------------------ */
+
+/* One IPv4 answer naming addr, queued as a packet socket would queue it. */
+static void queue_answer(int fd, const char *name, const char *addr)
+{
+	uint8_t pkt[MSG_MAX];
+	struct msg m = { .n = 0 };
+	size_t n;
+
+	msg_a(&m, name, addr);
+	n = ip_packet(pkt, false, &m, &(struct pkt_opt){ 0 });
+	assert_int_equal(send(fd, pkt, n, 0), (ssize_t)n);
+}
+
+/*
+ * An event newer than the last drain reads what is queued before it
+ * looks: the answer that arrived after the drain, not the older name the
+ * cache holds, names the address.  An event older than the drain does
+ * not read (what is queued came after it).  Datagram socket pairs stand
+ * for the two packet sockets; without timestamps, arrival is "now".
+ */
+static void test_capture_latest_answer_wins(void **state)
+{
+	struct dns_addr a = { .family = AF_INET };
+	const struct dns_entry *e;
+	struct dns_capture d;
+	int v4[2], v6[2];
+	uint64_t drained;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(dns_cache_init(&d.cache, 16), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, v4), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, v6), 0);
+	d.fd[0] = v4[0];
+	d.fd[1] = v6[0];
+	assert_int_equal(inet_pton(AF_INET, "127.1.2.9", a.a), 1);
+
+	queue_answer(v4[1], "first.example", "127.1.2.9");
+	dns_capture_drain(&d);
+	drained = d.drained_ns;
+	queue_answer(v4[1], "second.example", "127.1.2.9");
+	e = dns_capture_lookup(&d, &a, drained - 1);
+	assert_non_null(e);
+	assert_string_equal(e->name, "first.example");
+	assert_int_equal(d.drained_ns, drained);
+	e = dns_capture_lookup(&d, &a, nr_clock_ns(CLOCK_MONOTONIC));
+	assert_non_null(e);
+	assert_string_equal(e->name, "second.example");
+	assert_int_equal(d.answers, 2);
+
+	close(v4[1]);
+	close(v6[1]);
+	dns_capture_close(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1376,6 +1435,7 @@ int main(void)
 		cmocka_unit_test(test_cache_family_key),
 		cmocka_unit_test(test_cache_model),
 		cmocka_unit_test(test_cache_size_zero),
+		cmocka_unit_test(test_capture_latest_answer_wins),
 	};
 
 	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
