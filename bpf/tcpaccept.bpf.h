@@ -36,12 +36,13 @@ int ta_fx(unsigned long long *ctx)
 	return ta_report(ctx, accept_fexit_sock(ctx));
 }
 
-SEC("kretprobe/inet_csk_accept")
-int BPF_KRETPROBE(ta_kr, struct sock *sk)
+/* kprobe: the accepted socket grafted to its file (graft_tcp_sock()). */
+SEC("kprobe/security_sock_graft")
+int BPF_KPROBE(ta_kp, struct sock *sk)
 {
 	if (task_filtered())
 		return 0;
-	return ta_report(ctx, sk);
+	return ta_report(ctx, graft_tcp_sock(sk));
 }
 
 /*

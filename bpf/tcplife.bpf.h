@@ -14,7 +14,8 @@
  * on the CPU (on loopback, often the peer).  The owner is taken only
  * where the task is the socket's own: the connect() that goes CLOSE ->
  * SYN_SENT (active opens), the accept() that returns it (passive opens:
- * fexit/kretprobe inet_csk_accept, or accept()/accept4() returning),
+ * fexit of inet_csk_accept, the kprobe of its grafting, or accept()/
+ * accept4() returning),
  * and, when neither was seen (an io_uring accept, say), the close() or
  * shutdown() that goes to FIN_WAIT1 or LAST_ACK.
  */
@@ -245,9 +246,11 @@ int tl_fx_accept(unsigned long long *ctx)
 	return 0;
 }
 
-SEC("kretprobe/inet_csk_accept")
-int BPF_KRETPROBE(tl_kr_accept, struct sock *sk)
+/* kprobe: the accepted socket grafted to its file (graft_tcp_sock()). */
+SEC("kprobe/security_sock_graft")
+int BPF_KPROBE(tl_kp_accept, struct sock *sk)
 {
+	sk = graft_tcp_sock(sk);
 	if (sk)
 		tl_own((__u64)sk, TL_OWNER_ACCEPTER);
 	return 0;

@@ -229,12 +229,13 @@ int BPF_KPROBE(tt_kp_close, struct sock *sk)
 	return tt_close(ctx, sk);
 }
 
-SEC("kretprobe/inet_csk_accept")
-int BPF_KRETPROBE(tt_kr_accept, struct sock *sk)
+/* The accepted socket grafted to its file (graft_tcp_sock()). */
+SEC("kprobe/security_sock_graft")
+int BPF_KPROBE(tt_kp_accept, struct sock *sk)
 {
 	if (task_filtered())
 		return 0;
-	return tt_task_event(ctx, sk, NR_EV_ACCEPT);
+	return tt_task_event(ctx, graft_tcp_sock(sk), NR_EV_ACCEPT);
 }
 
 /*
