@@ -93,24 +93,26 @@ struct tdef {
 	bool probe_by_daddr;	/* rows lack the client port (see tproc.h) */
 	int skip_fields;	/* fields after the port triple (tproc.h) */
 	const char *needle;	/* a storm row holds it (tproc.h), or NULL */
+	bool ports_last;	/* rows end with both ports (tproc.h) */
 };
 
 static const struct tdef tdefs[] = {
 	{ "tcpconnect", "netrace tcpconnect", false, "tcpconnect", "-L", false,
-	  0, NULL },
+	  0, NULL, false },
 	/* No -L: the tracepoint strategy reads no kernel types here. */
 	{ "tcpconnect-nol", "netrace tcpconnect (no -L)", false, "tcpconnect",
-	  NULL, true, 0, NULL },
+	  NULL, true, 0, NULL, false },
 	{ "tcpaccept", "netrace tcpaccept", false, "tcpaccept", NULL, false, 0,
-	  NULL },
+	  NULL, false },
 	{ "bt-tcpconnect", "bpftrace tcpconnect.bt", true, "tcpconnect.bt", NULL,
-	  false, 0, NULL },
+	  false, 0, NULL, false },
 	{ "bt-tcpaccept", "bpftrace tcpaccept.bt", true, "tcpaccept.bt", NULL,
-	  false, 0, NULL },
+	  false, 0, NULL, false },
 	/* A row per closed session, client and server: the clients' count. */
-	{ "tcplife", "netrace tcplife", false, "tcplife", NULL, false, 3, NULL },
+	{ "tcplife", "netrace tcplife", false, "tcplife", NULL, false, 3, NULL,
+	  false },
 	{ "bt-tcplife", "bpftrace tcplife.bt", true, "tcplife.bt", NULL, false,
-	  3, NULL },
+	  3, NULL, false },
 	/*
 	 * A row per state change: the storm's connections are counted by
 	 * their client side's SYN_SENT -> ESTABLISHED, tracer CPU by every
@@ -118,7 +120,17 @@ static const struct tdef tdefs[] = {
 	 * conservative).
 	 */
 	{ "tcpstates", "netrace tcpstates", false, "tcpstates", NULL, false,
-	  4, "SYN_SENT    -> ESTABLISHED" },
+	  4, "SYN_SENT    -> ESTABLISHED", false },
+	/* -L: the client port, which names a probe's row. */
+	{ "tcpconnlat", "netrace tcpconnlat", false, "tcpconnlat", "-L", false,
+	  1, NULL, false },
+	/*
+	 * A connect (C), an accept (A) and two closes (X) a connection: the
+	 * storm's connections are counted by their C rows, tracer CPU by
+	 * the rows of the clients' sockets (C and X: conservative).
+	 */
+	{ "tcptracer", "netrace tcptracer", false, "tcptracer", NULL, false,
+	  0, "C  ", true },
 };
 #define NTDEFS (sizeof(tdefs) / sizeof(tdefs[0]))
 
@@ -186,7 +198,7 @@ static struct cfg cfg = {
 	.bpftrace = "bpftrace",
 	.bt_dir = NRBENCH_BT_DIR,
 	.tracers = "tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,bt-tcpaccept,"
-		   "tcplife,bt-tcplife,tcpstates",
+		   "tcplife,bt-tcplife,tcpstates,tcpconnlat,tcptracer",
 	.pairs = 10,
 	.ready_runs = 10,
 	.latency_runs = 20,
@@ -455,6 +467,7 @@ static int spawn(const struct tdef *d, struct tproc *t, uint16_t storm_port,
 	err = tproc_spawn(t, argv, storm_port, probe_port, count,
 			  d->skip_fields, d->needle);
 	t->probe_by_daddr = d->probe_by_daddr;
+	t->ports_last = d->ports_last;
 	return err;
 }
 
@@ -1515,7 +1528,8 @@ static void usage(FILE *f)
 "  --bt-dir DIR        where tcpconnect.bt, tcpaccept.bt and tcplife.bt are\n"
 "  --fmtbench PATH     formatter micro-benchmark to run (default: next to nrbench)\n"
 "  --tracers LIST      of tcpconnect,tcpconnect-nol,tcpaccept,bt-tcpconnect,\n"
-"                      bt-tcpaccept,tcplife,bt-tcplife,tcpstates (default all)\n"
+"                      bt-tcpaccept,tcplife,bt-tcplife,tcpstates,tcpconnlat,\n"
+"                      tcptracer (default all)\n"
 "  --netrace-opt OPT   one more option for netrace (\"--attach tracepoint\")\n"
 "  --pairs N           untraced/traced storm pairs per tracer (default 10)\n"
 "  --conns N           connects per storm (default 60000)\n"

@@ -103,7 +103,8 @@ static void on_line(struct tproc *t, const char *line, size_t len,
 	if (t->line_fn)
 		t->line_fn(t->line_ctx, line, len, now);
 	if ((len >= 4 && !memcmp(line, "PID ", 4)) ||
-	    (len >= 7 && !memcmp(line, "SKADDR ", 7))) {
+	    (len >= 7 && !memcmp(line, "SKADDR ", 7)) ||
+	    (len >= 6 && !memcmp(line, "T  PID", 6))) {
 		atomic_compare_exchange_strong(&t->t_header, &zero, now);
 		return;
 	}
@@ -136,9 +137,13 @@ static void on_line(struct tproc *t, const char *line, size_t len,
 	}
 	if (!parse_u(f[0], fl[0], &a) || a > 65535)
 		return;
+	if (t->ports_last) {
+		if (!parse_u(f[1], fl[1], &c))
+			return;
 	/* "SADDR DADDR DPORT": the probe's client port is in DADDR. */
-	if (!parse_u(f[2], fl[2], &c) && !daddr_port(f[1], fl[1], &c))
+	} else if (!parse_u(f[2], fl[2], &c) && !daddr_port(f[1], fl[1], &c)) {
 		return;
+	}
 	if (c > 65535)
 		return;
 	t->rows++;

@@ -9,7 +9,8 @@
  * (tcpconnect -L: LPORT DADDR DPORT; tcpaccept: RPORT LADDR LPORT), or
  * that many fields before the last skip_fields (tcplife: LPORT RADDR
  * RPORT, then TX_KB RX_KB MS; a session's server row has the client
- * port last and counts as neither storm nor probe row).
+ * port last and counts as neither storm nor probe row).  tcptracer puts
+ * both ports after both addresses: SADDR DADDR SPORT DPORT (ports_last).
  */
 #ifndef NRBENCH_TPROC_H
 #define NRBENCH_TPROC_H
@@ -49,6 +50,8 @@ struct tproc {
 	 * connects to 127.0.H.L, H.L its client port, and is named by it.
 	 */
 	bool probe_by_daddr;
+	/* Rows end SADDR DADDR CLIENT_PORT SERVER_PORT (tcptracer). */
+	bool ports_last;
 
 	_Atomic uint64_t t_header;	/* first "PID ..." line */
 	_Atomic uint64_t t_banner;	/* first "Tracing ..." line */
