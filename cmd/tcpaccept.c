@@ -35,6 +35,14 @@ static int ta_ready(struct netrace_bpf *skel __attribute__((unused)),
 	return fmt_header(&c->fmt);
 }
 
+static const struct conn_cols ta_cols = {
+	.hms = CONN_COL(C_TIME), .secs = CONN_COL(C_SECS),
+	.uid = CONN_COL(C_UID), .pid = CONN_COL(C_PID),
+	.comm = CONN_COL(C_COMM), .ip = CONN_COL(C_IP),
+	.laddr = CONN_COL(C_LADDR), .lport = CONN_COL(C_LPORT),
+	.raddr = CONN_COL(C_RADDR), .rport = CONN_COL(C_RPORT),
+};
+
 static int ta_event(void *ctx, const struct nr_event *e)
 {
 	struct conn_out *c = ctx;
@@ -42,16 +50,7 @@ static int ta_event(void *ctx, const struct nr_event *e)
 	union cell v[C__N];
 
 	conn_text(&c->clock, e, &t);
-	v[C_TIME].s = t.hms;
-	v[C_SECS].ns = t.rel_ns;
-	v[C_UID].i = e->uid;
-	v[C_PID].i = e->pid;
-	v[C_COMM].s = e->comm;
-	v[C_IP].i = t.ip;
-	v[C_RADDR].s = t.raddr;
-	v[C_RPORT].i = e->rport;
-	v[C_LADDR].s = t.laddr;
-	v[C_LPORT].i = e->lport;
+	conn_cells(&ta_cols, e, &t, v);
 	return fmt_row(&c->fmt, v);
 }
 

@@ -164,6 +164,13 @@ static void dns_cells(struct tc_ctx *t, const struct nr_event *e,
 		snprintf(text, n, "%s", d->name);
 }
 
+static const struct conn_cols tc_cols = {
+	.secs = CONN_COL(C_TIME), .uid = CONN_COL(C_UID),
+	.pid = CONN_COL(C_PID), .comm = CONN_COL(C_COMM), .ip = CONN_COL(C_IP),
+	.laddr = CONN_COL(C_SADDR), .lport = CONN_COL(C_LPORT),
+	.raddr = CONN_COL(C_DADDR), .rport = CONN_COL(C_DPORT),
+};
+
 static int tc_event(void *ctx, const struct nr_event *e)
 {
 	struct tc_ctx *tc = ctx;
@@ -173,15 +180,7 @@ static int tc_event(void *ctx, const struct nr_event *e)
 	union cell v[C__N];
 
 	conn_text(&c->clock, e, &t);
-	v[C_TIME].ns = t.rel_ns;
-	v[C_UID].i = e->uid;
-	v[C_PID].i = e->pid;
-	v[C_COMM].s = e->comm;
-	v[C_IP].i = t.ip;
-	v[C_SADDR].s = t.laddr;
-	v[C_LPORT].i = e->lport;
-	v[C_DADDR].s = t.raddr;
-	v[C_DPORT].i = e->rport;
+	conn_cells(&tc_cols, e, &t, v);
 	if (tc->dns_on)
 		dns_cells(tc, e, t.raddr, v, query, sizeof(query), age,
 			  sizeof(age));

@@ -128,6 +128,13 @@ static int tcl_ready(struct netrace_bpf *skel __attribute__((unused)),
 	return fmt_header(&t->out.fmt);
 }
 
+static const struct conn_cols tcl_cols = {
+	.secs = CONN_COL(C_TIME), .uid = CONN_COL(C_UID),
+	.pid = CONN_COL(C_PID), .comm = CONN_COL(C_COMM), .ip = CONN_COL(C_IP),
+	.laddr = CONN_COL(C_SADDR), .lport = CONN_COL(C_LPORT),
+	.raddr = CONN_COL(C_DADDR), .rport = CONN_COL(C_DPORT),
+};
+
 static int tcl_event(void *ctx, const struct nr_event *e)
 {
 	const struct nr_sk_event *s = (const struct nr_sk_event *)e;
@@ -137,15 +144,7 @@ static int tcl_event(void *ctx, const struct nr_event *e)
 	union cell v[C__N];
 
 	conn_text(&c->clock, e, &t);
-	v[C_TIME].ns = t.rel_ns;
-	v[C_PID].i = e->pid;
-	v[C_UID].i = e->uid;
-	v[C_COMM].s = e->comm;
-	v[C_IP].i = t.ip;
-	v[C_SADDR].s = t.laddr;
-	v[C_LPORT].i = e->lport;
-	v[C_DADDR].s = t.raddr;
-	v[C_DPORT].i = e->rport;
+	conn_cells(&tcl_cols, e, &t, v);
 	v[C_LAT].ns = s->span_ns;
 	return fmt_row(&c->fmt, v);
 }

@@ -69,6 +69,13 @@ static int tl_ready(struct netrace_bpf *skel __attribute__((unused)),
 	return fmt_header(&c->fmt);
 }
 
+static const struct conn_cols tl_cols = {
+	.hms = CONN_COL(C_TIME), .secs = CONN_COL(C_SECS),
+	.pid = CONN_COL(C_PID), .comm = CONN_COL(C_COMM), .ip = CONN_COL(C_IP),
+	.laddr = CONN_COL(C_LADDR), .lport = CONN_COL(C_LPORT),
+	.raddr = CONN_COL(C_RADDR), .rport = CONN_COL(C_RPORT),
+};
+
 static int tl_event(void *ctx, const struct nr_event *e)
 {
 	const struct nr_sk_event *s = (const struct nr_sk_event *)e;
@@ -77,16 +84,9 @@ static int tl_event(void *ctx, const struct nr_event *e)
 	union cell v[C__N];
 
 	conn_text(&c->clock, e, &t);
-	v[C_TIME].s = t.hms;
-	v[C_SECS].ns = t.rel_ns;
-	v[C_PID].i = e->pid;
+	conn_cells(&tl_cols, e, &t, v);
 	/* No process owned it: reset or dropped before anyone accepted it. */
 	v[C_COMM].s = e->pid ? e->comm : "-";
-	v[C_IP].i = t.ip;
-	v[C_LADDR].s = t.laddr;
-	v[C_LPORT].i = e->lport;
-	v[C_RADDR].s = t.raddr;
-	v[C_RPORT].i = e->rport;
 	/* BCC: "%5d" of tx_b / 1024, a float cut to its integer part. */
 	v[C_TX_KB].i = s->tx_bytes / 1024;
 	v[C_RX_KB].i = s->rx_bytes / 1024;

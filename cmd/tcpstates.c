@@ -118,6 +118,13 @@ static void journal_entry(struct ts_ctx *t, const struct nr_sk_event *e,
 	journal_send(&t->journal, f, n);
 }
 
+static const struct conn_cols ts_cols = {
+	.hms = CONN_COL(C_TIME), .secs = CONN_COL(C_SECS),
+	.pid = CONN_COL(C_PID), .comm = CONN_COL(C_COMM), .ip = CONN_COL(C_IP),
+	.laddr = CONN_COL(C_LADDR), .lport = CONN_COL(C_LPORT),
+	.raddr = CONN_COL(C_RADDR), .rport = CONN_COL(C_RPORT),
+};
+
 static int ts_event(void *ctx, const struct nr_event *ev)
 {
 	const struct nr_sk_event *e = (const struct nr_sk_event *)ev;
@@ -128,16 +135,8 @@ static int ts_event(void *ctx, const struct nr_event *ev)
 	int ret;
 
 	conn_text(&t->out.clock, ev, &x);
-	v[C_TIME].s = x.hms;
-	v[C_SECS].ns = x.rel_ns;
+	conn_cells(&ts_cols, ev, &x, v);
 	v[C_SKADDR].i = e->skaddr;
-	v[C_PID].i = e->c.pid;
-	v[C_COMM].s = e->c.comm;
-	v[C_IP].i = x.ip;
-	v[C_LADDR].s = x.laddr;
-	v[C_LPORT].i = e->c.lport;
-	v[C_RADDR].s = x.raddr;
-	v[C_RPORT].i = e->c.rport;
 	v[C_OLD].s = state_name(e->oldstate, obuf, sizeof(obuf));
 	v[C_ARROW].s = "->";
 	v[C_NEW].s = state_name(e->newstate, nbuf, sizeof(nbuf));

@@ -112,6 +112,13 @@ static const char *type_name(int type, bool verbose)
 	return verbose ? "unknown" : "U";
 }
 
+/* -t is not conn_text()'s: BCC's tcptracer counts nanoseconds (below). */
+static const struct conn_cols tt_cols = {
+	.pid = CONN_COL(C_PID), .comm = CONN_COL(C_COMM), .ip = CONN_COL(C_IP),
+	.laddr = CONN_COL(C_SADDR), .lport = CONN_COL(C_SPORT),
+	.raddr = CONN_COL(C_DADDR), .rport = CONN_COL(C_DPORT),
+};
+
 static int tt_event(void *ctx, const struct nr_event *ev)
 {
 	const struct nr_sk_event *e = (const struct nr_sk_event *)ev;
@@ -128,20 +135,13 @@ static int tt_event(void *ctx, const struct nr_event *ev)
 	v[C_SECS].ns = ev->ts_ns >= t->first_ns ? ev->ts_ns - t->first_ns : 0;
 	v[C_NS].i = (long long)v[C_SECS].ns;
 	v[C_TYPE].s = type_name(ev->type, o->verbose || o->json);
-	v[C_PID].i = ev->pid;
-	v[C_COMM].s = ev->comm;
-	v[C_IP].i = ct.ip;
+	conn_cells(&tt_cols, ev, &ct, v);
 	if (ct.ip == 6 && !o->json) {
 		snprintf(saddr, sizeof(saddr), "[%s]", ct.laddr);
 		snprintf(daddr, sizeof(daddr), "[%s]", ct.raddr);
 		v[C_SADDR].s = saddr;
 		v[C_DADDR].s = daddr;
-	} else {
-		v[C_SADDR].s = ct.laddr;
-		v[C_DADDR].s = ct.raddr;
 	}
-	v[C_SPORT].i = ev->lport;
-	v[C_DPORT].i = ev->rport;
 	v[C_NETNS].i = e->netns;
 	return fmt_row(&t->out.fmt, v);
 }

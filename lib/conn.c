@@ -52,3 +52,25 @@ void conn_text(struct conn_clock *c, const struct nr_event *e,
 	fmt_addr(t->laddr, sizeof(t->laddr), family, &e->laddr);
 	fmt_addr(t->raddr, sizeof(t->raddr), family, &e->raddr);
 }
+
+/* Cell col (CONN_COL) of v, if the applet has that column. */
+static void put(union cell *v, uint8_t col, union cell c)
+{
+	if (col)
+		v[col - 1] = c;
+}
+
+void conn_cells(const struct conn_cols *k, const struct nr_event *e,
+		const struct conn_text *t, union cell *v)
+{
+	put(v, k->hms, (union cell){ .s = t->hms });
+	put(v, k->secs, (union cell){ .ns = t->rel_ns });
+	put(v, k->uid, (union cell){ .i = e->uid });
+	put(v, k->pid, (union cell){ .i = e->pid });
+	put(v, k->comm, (union cell){ .s = e->comm });
+	put(v, k->ip, (union cell){ .i = t->ip });
+	put(v, k->laddr, (union cell){ .s = t->laddr });
+	put(v, k->lport, (union cell){ .i = e->lport });
+	put(v, k->raddr, (union cell){ .s = t->raddr });
+	put(v, k->rport, (union cell){ .i = e->rport });
+}

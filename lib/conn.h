@@ -42,4 +42,20 @@ void conn_out_init(struct conn_out *c, const struct nr_opts *o,
 void conn_text(struct conn_clock *c, const struct nr_event *e,
 	       struct conn_text *t);
 
+/*
+ * Where an applet's columns are, for conn_cells(): CONN_COL(its index),
+ * or 0 (left out of the initializer) for one it does not have.
+ */
+#define CONN_COL(i)	((i) + 1)
+struct conn_cols {
+	uint8_t hms;		/* HH:MM:SS */
+	uint8_t secs;		/* seconds since the first event */
+	uint8_t uid, pid, comm, ip;
+	uint8_t laddr, lport, raddr, rport;
+};
+
+/* The cells every connection applet fills alike, from e and t. */
+void conn_cells(const struct conn_cols *k, const struct nr_event *e,
+		const struct conn_text *t, union cell *v);
+
 #endif
