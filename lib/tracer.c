@@ -875,6 +875,34 @@ static __u64 lost_events(struct run *r)
 	return sum;
 }
 
+/*
+ * Runs of the applet's programs the kernel skipped because a BPF program
+ * was already running on that CPU (a softirq's TCP state change during a
+ * kprobe's program, say): each may be an event that nothing else counts.
+ * The kernel counts them since Linux 5.12 for fentry, 6.7 for kprobes and
+ * tracepoints; before that they stay unknown (0).
+ */
+static __u64 skipped_runs(struct run *r)
+{
+	struct bpf_program *p;
+	__u64 sum = 0;
+
+	bpf_object__for_each_program(p, r->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			nr_dbg("program %s: no info (%s): its skipped runs unknown",
+			       bpf_program__name(p), strerror(errno));
+		else
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 static bool want_ringbuf(const struct nr_opts *o)
 {
 	if (o->buffer == NR_BUFFER_PERFBUF)
@@ -898,28 +926,31 @@ static const char *out_err_why(int err, char *buf, size_t n)
 }
 
 /* The same count for -j readers: one JSON object on stderr. */
-static void report_lost_json(__u64 lost, __u64 dropped, __u64 unwritten)
+static void report_lost_json(__u64 lost, __u64 dropped, __u64 unwritten,
+			     __u64 skipped)
 {
-	char buf[160];
+	char buf[192];
 	int n;
 
 	n = snprintf(buf, sizeof(buf),
-		     "{\"lost_events\":%llu,\"kernel_dropped\":%llu,\"not_written\":%llu}\n",
+		     "{\"lost_events\":%llu,\"kernel_dropped\":%llu,\"not_written\":%llu,\"kernel_skipped\":%llu}\n",
 		     (unsigned long long)lost, (unsigned long long)dropped,
-		     (unsigned long long)unwritten);
+		     (unsigned long long)unwritten,
+		     (unsigned long long)skipped);
 	if (write(STDERR_FILENO, buf, n) < 0)
 		return;
 }
 
 /*
  * Every event that did not reach stdout: the kernel's drops, and rows
- * that were not written (except to a reader that went away: EPIPE).
+ * that were not written (except to a reader that went away: EPIPE); and
+ * the program runs the kernel skipped, which may have been events.
  * 1 when rows were not written, else 0.
  */
 static int report_lost(struct run *r)
 {
 	struct out_left left = {};
-	__u64 dropped = lost_events(r), lost;
+	__u64 dropped = lost_events(r), skipped = skipped_runs(r), lost;
 	char why[128];
 
 	if (r->out_err && r->out_err != -EPIPE) {
@@ -928,17 +959,18 @@ static int report_lost(struct run *r)
 		       out_err_why(r->out_err, why, sizeof(why)));
 	}
 	lost = dropped + left.events;
-	if (!lost)
-		return left.lines ? 1 : 0;
 	if (left.events)
 		nr_err("%llu events lost: %llu the kernel could not deliver, %llu not written to stdout",
 		       (unsigned long long)lost, (unsigned long long)dropped,
 		       (unsigned long long)left.events);
-	else
+	else if (lost)
 		nr_err("%llu events lost: the kernel could not deliver them",
 		       (unsigned long long)lost);
-	if (r->o->json)
-		report_lost_json(lost, dropped, left.events);
+	if (skipped)
+		nr_err("the kernel skipped netrace's programs %llu times (another BPF program was running on that CPU): as many events may be missing",
+		       (unsigned long long)skipped);
+	if (r->o->json && (lost || skipped))
+		report_lost_json(lost, dropped, left.events, skipped);
 	return left.lines ? 1 : 0;
 }
 

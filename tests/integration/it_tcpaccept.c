@@ -468,7 +468,8 @@ static void expect_lost_json(struct nr_tracer *t, const char *line)
 	    json_integer_value(json_object_get(o, "kernel_dropped")) != n ||
 	    !json_is_integer(json_object_get(o, "not_written")) ||
 	    json_integer_value(json_object_get(o, "not_written")) ||
-	    json_object_size(o) != 3)
+	    !json_is_integer(json_object_get(o, "kernel_skipped")) ||
+	    json_object_size(o) != 4)
 		fail_msg("'%s': unexpected stderr line: %s", t->cmdline, line);
 	json_decref(o);
 }
@@ -1400,7 +1401,8 @@ static void check_unwritten(struct nr_tracer *t, const struct ta_collect *c,
 	    json_integer_value(json_object_get(u.obj, "lost_events")) != (json_int_t)u.rows ||
 	    json_integer_value(json_object_get(u.obj, "not_written")) != (json_int_t)u.rows ||
 	    !json_is_integer(json_object_get(u.obj, "kernel_dropped")) ||
-	    json_object_size(u.obj) != 3)
+	    !json_is_integer(json_object_get(u.obj, "kernel_skipped")) ||
+	    json_object_size(u.obj) != 4)
 		fail_msg("'%s': no JSON object with lost_events = not_written = %llu and kernel_dropped on stderr:\n%s",
 			 t->cmdline, u.rows, nr_tracer_stderr(t));
 	json_decref(u.obj);

@@ -608,9 +608,19 @@ static void test_syn_timeout(void **state)
 		if (!strcmp(c.ev[i].old, "SYN_SENT") &&
 		    !strcmp(c.ev[i].new, "CLOSE"))
 			e = &c.ev[i];
+	/*
+	 * The timeout's change runs in a timer softirq: if that interrupted
+	 * a BPF program on its CPU, the kernel skipped ours, and netrace
+	 * must have said so (Linux 6.7+ counts skipped tracepoint runs).
+	 */
+	if (!e && nr_tracer_stderr_has(t, "the kernel skipped netrace's programs")) {
+		print_message("  no SYN_SENT -> CLOSE, and netrace said why: %s",
+			      nr_tracer_stderr(t));
+		return;
+	}
 	if (!e)
-		fail_msg("no SYN_SENT -> CLOSE for the timed-out connect:%s",
-			 dump(&c));
+		fail_msg("no SYN_SENT -> CLOSE for the timed-out connect:%s\nstderr:\n%s",
+			 dump(&c), nr_tracer_stderr(t));
 	/* SYN_SENT from inside connect() to its timeout inside it. */
 	expect_ms(e, took * 0.9 - 50, took + 1);
 }
