@@ -680,13 +680,16 @@ vm_timeout=${vm_timeout:-$(( 90 + ${#vm_checks[@]} * suite_timeout ))}
 
 # ---- one VM --------------------------------------------------------------
 
+# What tests/vm/smoke.sh checks, in its order.
+smoke_applets="tcpconnect tcpaccept tcpstates tcplife tcpconnlat tcptracer"
+
 expected_names()	# expected_names MODE: every check name a VM must report
 {
 	local mode=$1 c
 	echo vm.modules vm.virtio_net vm.veth vm.btf vm.xdp_virtio
 	for c in $(checks_of "$mode"); do
 		case "$c" in
-		smoke)	echo "smoke.tcpconnect.$mode" "smoke.tcpaccept.$mode" ;;
+		smoke)	for a in $smoke_applets; do echo "smoke.$a.$mode"; done ;;
 		*)	echo "$c.$mode" ;;
 		esac
 	done
@@ -811,7 +814,7 @@ summary=$out/summary.txt
 		rows=(vm)
 		for c in "${vm_checks[@]}"; do
 			case "$c" in
-			smoke) rows+=(smoke.tcpconnect smoke.tcpaccept) ;;
+			smoke) for a in $smoke_applets; do rows+=("smoke.$a"); done ;;
 			*) rows+=("$c") ;;
 			esac
 		done
