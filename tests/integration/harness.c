@@ -691,7 +691,10 @@ const char *nr_status_str(int status, char *buf, size_t n)
 	return buf;
 }
 
-/* One /proc/PID file (its state; its kernel wait channel and stack), its lines joined by "; ", into buf at *len. */
+/*
+ * One /proc/PID file (stat, wchan, stack) after " NAME:", each line
+ * followed by ";", into buf at *len.
+ */
 static void proc_file(pid_t pid, const char *name, char *buf, size_t n,
 		      size_t *len)
 {
